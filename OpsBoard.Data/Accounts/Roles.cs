@@ -1,0 +1,32 @@
+namespace OpsBoard.Data.Accounts;
+
+public static class Roles
+{
+    public const string Director = "director";
+    public const string DutyLeader = "duty_leader";
+    public const string Clerk = "clerk";
+    public const string UnitOfficer = "unit_officer";
+    public const string UnitLeader = "unit_leader";
+    public const string Statistician = "statistician";
+    public const string Admin = "admin";
+
+    public static IReadOnlyList<string> All { get; } = [Director, DutyLeader, Clerk, UnitOfficer, UnitLeader, Statistician, Admin];
+
+    public static bool IsUnitScoped(string role) => role is UnitOfficer or UnitLeader;
+
+    public static string DisplayName(string role) => role switch
+    {
+        Director => "中心主任",
+        DutyLeader => "带班领导",
+        Clerk => "登记/窗口人员",
+        UnitOfficer => "责任单位经办人",
+        UnitLeader => "责任单位分管领导",
+        Statistician => "统计员",
+        Admin => "系统管理员",
+        _ => role,
+    };
+}
+
+public sealed record UserRole(string Role, int? UnitId, string? UnitName);
+
+public sealed record AppUser(int Id, int CenterId, string Login, string DisplayName, Guid SecurityStamp, IReadOnlyList<UserRole> Roles);

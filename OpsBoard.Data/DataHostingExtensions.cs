@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Calendar;
+using OpsBoard.Data.Demo;
+using OpsBoard.Data.Notices;
+using OpsBoard.Data.Personal;
+using OpsBoard.Data.Postgres;
+using OpsBoard.Data.Reception;
+
+namespace OpsBoard.Data;
+
+public static class DataHostingExtensions
+{
+    public const string ConnectionStringName = "OpsBoard";
+
+    /// <summary>
+    /// The database: the configured server, or an embedded cluster started here when none is configured;
+    /// then migrations (and the demo county on an empty embedded database) before any other service starts.
+    /// </summary>
+    public static IHostApplicationBuilder AddOpsBoardData(this IHostApplicationBuilder builder)
+    {
+        DapperSetup.Configure();
+        var services = builder.Services;
+        var section = builder.Configuration.GetSection(OpsBoardOptions.Section);
+        services.Configure<OpsBoardOptions>(section);
+        var options = section.Get<OpsBoardOptions>() ?? new OpsBoardOptions();
+
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
+        var embedded = string.IsNullOrWhiteSpace(connectionString);
+        if (embedded)
+        {
+            var server = StartEmbedded(options);
+            connectionString = server.ConnectionString();
+            builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
+            services.AddSingleton(server);
+            // Registered first, so it stops last: after every service that uses the database.
+            services.AddHostedService<EmbeddedPostgresLifetime>();
+        }
+        else
+        {
+            // Only the embedded database gets demo data on its own; a real server gets it on request.
+            options.SeedDemo = options.SeedDemo && section[nameof(OpsBoardOptions.SeedDemo)] is not null;
+            services.PostConfigure<OpsBoardOptions>(o => o.SeedDemo = options.SeedDemo);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "opsboard" };
+            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            return dataSource.Build();
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OpsBoardOptions>>().Value;
+            return PersonalDataProtector.FromKeyOrFile(o.PersonalDataKey, Path.Combine(o.DataDirectory, "personal-data.key"));
+        });
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<CalendarStore>();
+        services.AddSingleton<CalendarCoverage>();
+        services.AddSingleton<SystemNotices>();
+        services.AddSingleton<TodayFiguresQuery>();
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<DemoSeeder>();
+        services.AddHostedService<DatabaseInitializer>();
+        return builder;
+    }
+
+    static EmbeddedPostgres StartEmbedded(OpsBoardOptions options)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true));
+        var server = EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions
+        {
+            DataDirectory = Path.Combine(options.DataDirectory, "pg"),
+            BinDirectory = string.IsNullOrWhiteSpace(options.PostgresBin) ? null : options.PostgresBin,
+            Port = options.PostgresPort,
+        }, loggerFactory.CreateLogger<EmbeddedPostgres>()).GetAwaiter().GetResult();
+        // Ctrl+C and SIGTERM stop the host, which stops the server; this covers an exit that skips the host.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
+    }
+}
+
+sealed class EmbeddedPostgresLifetime(EmbeddedPostgres server) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await server.DisposeAsync();
+}
+
+/// <summary>Applies migrations and, on an empty database, seeds the demo county, before the app serves anything.</summary>
+sealed class DatabaseInitializer(
+    MigrationRunner migrations, DemoSeeder demo, IOptions<OpsBoardOptions> options, ILogger<DatabaseInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var applied = await migrations.ApplyAsync(cancellationToken);
+        logger.LogInformation("Database schema up to date ({Applied} migrations applied now)", applied);
+        if (options.Value.SeedDemo)
+        {
+            await demo.SeedIfEmptyAsync(new DemoOptions { Visits = options.Value.DemoVisits }, cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,376 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace OpsBoard.Data.Postgres;
+
+/// <summary>Settings of the private PostgreSQL cluster OpsBoard starts when no connection string is configured.</summary>
+public sealed record EmbeddedPostgresOptions
+{
+    public required string DataDirectory { get; init; }
+
+    /// <summary>A fixed port, or 0 to take a free loopback port.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Folder holding initdb, pg_ctl and postgres; searched on PATH and /usr/lib/postgresql/*/bin when null.</summary>
+    public string? BinDirectory { get; init; }
+
+    /// <summary>Tests trade crash safety for speed (fsync off); a real board never does.</summary>
+    public bool Durable { get; init; } = true;
+
+    public string Database { get; init; } = "opsboard";
+}
+
+/// <summary>Raised for a fault the operator has to fix; its message is the one line to print.</summary>
+public sealed class EmbeddedPostgresException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A private PostgreSQL cluster: initdb once, start on loopback, stop on dispose.
+/// PostgreSQL refuses to run as root, so as root every server command runs as the postgres OS user.
+/// </summary>
+public sealed class EmbeddedPostgres : IAsyncDisposable
+{
+    public const string SuperUser = "opsboard";
+    const string ServerUser = "postgres";
+
+    readonly EmbeddedPostgresOptions options;
+    readonly ILogger logger;
+    readonly string binDirectory;
+    readonly bool runAsServerUser;
+    bool ownsServer;
+
+    EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger logger, string binDirectory)
+    {
+        this.options = options;
+        this.logger = logger;
+        this.binDirectory = binDirectory;
+        runAsServerUser = OperatingSystem.IsLinux() && Environment.UserName == "root";
+        DataDirectory = Path.GetFullPath(options.DataDirectory);
+    }
+
+    public string DataDirectory { get; }
+    public int Port { get; private set; }
+
+    public string ConnectionString(string? database = null) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = SuperUser,
+        Database = database ?? options.Database,
+        // The cluster trusts loopback connections only; no password exists to leak.
+    }.ConnectionString;
+
+    public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger logger, CancellationToken cancellationToken = default)
+    {
+        var bin = FindBinDirectory(options.BinDirectory);
+        var server = new EmbeddedPostgres(options, logger, bin);
+        await server.StartAsync(cancellationToken);
+        return server;
+    }
+
+    async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        PrepareDataDirectory();
+        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            await InitDbAsync(cancellationToken);
+        }
+
+        if (TryAttachToRunningServer())
+        {
+            logger.LogInformation("Attached to the PostgreSQL server already running on {DataDirectory}, port {Port}", DataDirectory, Port);
+        }
+        else
+        {
+            await StartServerAsync(cancellationToken);
+            ownsServer = true;
+        }
+
+        await WaitForConnectionsAsync(cancellationToken);
+        await EnsureDatabaseAsync(cancellationToken);
+        logger.LogInformation("Embedded PostgreSQL ready on 127.0.0.1:{Port} in {Elapsed} ms (data: {DataDirectory})",
+            Port, started.ElapsedMilliseconds, DataDirectory);
+    }
+
+    void PrepareDataDirectory()
+    {
+        try
+        {
+            Directory.CreateDirectory(DataDirectory);
+            var probe = Path.Combine(Path.GetDirectoryName(DataDirectory)!, $".write-probe-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new EmbeddedPostgresException(
+                $"The data directory {DataDirectory} is not writable ({e.Message}). Set OpsBoard:DataDirectory to a writable folder.", e);
+        }
+
+        if (runAsServerUser)
+        {
+            Run("chown", ["-R", $"{ServerUser}:{ServerUser}", DataDirectory], asServerUser: false);
+            // The server user must be able to reach the folder through every parent.
+            Run("chmod", ["700", DataDirectory], asServerUser: false);
+        }
+    }
+
+    async Task InitDbAsync(CancellationToken cancellationToken)
+    {
+        if (Directory.EnumerateFileSystemEntries(DataDirectory).Any())
+        {
+            throw new EmbeddedPostgresException(
+                $"The data directory {DataDirectory} is not empty but holds no PostgreSQL cluster. Empty it or choose another OpsBoard:DataDirectory.");
+        }
+
+        logger.LogInformation("Creating a PostgreSQL cluster in {DataDirectory}", DataDirectory);
+        await RunAsync(Path.Combine(binDirectory, "initdb"),
+            ["-D", DataDirectory, "-U", SuperUser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"],
+            cancellationToken);
+
+        var settings = new List<string>
+        {
+            "listen_addresses = '127.0.0.1'",
+            "unix_socket_directories = ''",
+            "max_connections = 200",
+            "shared_buffers = 128MB",
+            "logging_collector = off",
+            "timezone = 'Asia/Shanghai'",
+        };
+        if (!options.Durable)
+        {
+            settings.AddRange(["fsync = off", "synchronous_commit = off", "full_page_writes = off"]);
+        }
+
+        var conf = Path.Combine(DataDirectory, "postgresql.conf");
+        var text = File.ReadAllText(conf) + "\n# OpsBoard embedded cluster\n" + string.Join('\n', settings) + "\n";
+        File.WriteAllText(conf, text);
+    }
+
+    /// <summary>
+    /// A postmaster.pid left by a crash points at a dead process (or one reused by something else): remove it.
+    /// A live server on our data directory (e.g. a second node in embedded mode) is reused rather than fought.
+    /// </summary>
+    bool TryAttachToRunningServer()
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile))
+        {
+            return false;
+        }
+
+        var lines = File.ReadAllLines(pidFile);
+        if (lines.Length >= 4 && int.TryParse(lines[0], out var pid) && IsPostgresProcess(pid) && int.TryParse(lines[3], out var port))
+        {
+            Port = port;
+            return true;
+        }
+
+        logger.LogWarning("Removing stale {PidFile} left by a server that is no longer running", pidFile);
+        File.Delete(pidFile);
+        return false;
+    }
+
+    static bool IsPostgresProcess(int pid)
+    {
+        try
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            return cmdline.Contains("postgres", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    async Task StartServerAsync(CancellationToken cancellationToken)
+    {
+        var log = Path.Combine(DataDirectory, "server.log");
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = options.Port > 0 && attempt == 1 ? options.Port : FreeLoopbackPort();
+            if (options.Port > 0 && Port != options.Port)
+            {
+                logger.LogWarning("Port {Configured} is in use; PostgreSQL takes port {Port} instead", options.Port, Port);
+            }
+
+            var exit = await RunAsync(Path.Combine(binDirectory, "pg_ctl"),
+                ["start", "-D", DataDirectory, "-l", log, "-w", "-t", "60", "-o", $"-p {Port}"],
+                cancellationToken, throwOnError: false);
+            if (exit.Code == 0)
+            {
+                return;
+            }
+
+            var tail = ReadTail(log);
+            // Another process took the port between our probe and the server's bind: try a new one.
+            if (attempt < 3 && tail.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            throw new EmbeddedPostgresException($"PostgreSQL did not start (pg_ctl exit {exit.Code}). Server log {log}: {tail}");
+        }
+    }
+
+    async Task WaitForConnectionsAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+                await connection.OpenAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CannotConnectNow && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+
+    async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
+        {
+            Parameters = { new() { Value = options.Database } },
+        };
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{options.Database}\"", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!ownsServer)
+        {
+            return;
+        }
+
+        ownsServer = false;
+        var exit = await RunAsync(Path.Combine(binDirectory, "pg_ctl"),
+            ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], CancellationToken.None, throwOnError: false);
+        if (exit.Code == 0)
+        {
+            logger.LogInformation("Embedded PostgreSQL stopped");
+        }
+        else
+        {
+            logger.LogWarning("pg_ctl stop exited {Code}: {Output}", exit.Code, exit.Output);
+        }
+    }
+
+    static string FindBinDirectory(string? configured)
+    {
+        if (configured is not null)
+        {
+            return File.Exists(Path.Combine(configured, "initdb"))
+                ? configured
+                : throw new EmbeddedPostgresException($"No initdb in {configured} (OpsBoard:PostgresBin). Point it at the PostgreSQL server binaries.");
+        }
+
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(VersionOf).Select(d => Path.Combine(d, "bin"))
+                : []);
+        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
+            ?? throw new EmbeddedPostgresException(
+                "PostgreSQL server binaries (initdb, pg_ctl) not found: install them (Debian: apt-get install postgresql) " +
+                "or set ConnectionStrings:OpsBoard to an existing server.");
+    }
+
+    static int VersionOf(string directory) => int.TryParse(Path.GetFileName(directory), out var version) ? version : 0;
+
+    static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static string ReadTail(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return "(no log)";
+        }
+
+        var lines = File.ReadAllLines(path);
+        return string.Join(" | ", lines.TakeLast(5));
+    }
+
+    record struct ExitResult(int Code, string Output);
+
+    async Task<ExitResult> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool throwOnError = true)
+    {
+        using var process = Process.Start(StartInfo(file, arguments, runAsServerUser))
+            ?? throw new EmbeddedPostgresException($"Could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var output = (await stdout + await stderr).Trim();
+        if (throwOnError && process.ExitCode != 0)
+        {
+            throw new EmbeddedPostgresException($"{Path.GetFileName(file)} failed (exit {process.ExitCode}): {output}");
+        }
+
+        return new ExitResult(process.ExitCode, output);
+    }
+
+    void Run(string file, IReadOnlyList<string> arguments, bool asServerUser)
+    {
+        using var process = Process.Start(StartInfo(file, arguments, asServerUser))!;
+        var output = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new EmbeddedPostgresException($"{file} {string.Join(' ', arguments)} failed: {output.Trim()}");
+        }
+    }
+
+    static ProcessStartInfo StartInfo(string file, IReadOnlyList<string> arguments, bool asServerUser)
+    {
+        var info = new ProcessStartInfo
+        {
+            FileName = asServerUser ? "runuser" : file,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (asServerUser)
+        {
+            foreach (var a in (string[])["-u", ServerUser, "--", file])
+            {
+                info.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        // A child must not inherit a locale the server would then refuse.
+        info.Environment["LC_ALL"] = "C.UTF-8";
+        return info;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using OpsBoard.Data.Accounts;
+
+namespace OpsBoard.Web.Accounts;
+
+public static class AccountsHostingExtensions
+{
+    public static WebApplicationBuilder AddOpsBoardAccounts(this WebApplicationBuilder builder)
+    {
+        builder.Services
+            .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.Cookie.Name = "opsboard.auth";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.LoginPath = "/account/login";
+                options.LogoutPath = "/account/logout";
+                options.AccessDeniedPath = "/account/denied";
+                options.ExpireTimeSpan = TimeSpan.FromHours(10);
+                options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = RevalidateAsync;
+            });
+
+        // Every page needs a signed-in user with a role; pages narrow it further with [Authorize(Roles = …)].
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireRole(Roles.All).Build());
+        builder.Services.AddCascadingAuthenticationState();
+        return builder;
+    }
+
+    /// <summary>A disabled account, or one whose password or roles changed, loses its sessions at the next request.</summary>
+    static async Task RevalidateAsync(CookieValidatePrincipalContext context)
+    {
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+        var id = UserPrincipal.UserId(context.Principal);
+        var user = id is null ? null : await users.FindAsync(id.Value, context.HttpContext.RequestAborted);
+        if (user is null || user.SecurityStamp.ToString() != context.Principal?.FindFirstValue(UserPrincipal.StampClaim))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.Extensions.WebEncoders;
+using OpsBoard.Data;
+using OpsBoard.Jobs;
+using OpsBoard.Web.Accounts;
+using OpsBoard.Web.Components;
+using OpsBoard.Web.Health;
+
+namespace OpsBoard.Web;
+
+public sealed class StartupException(string message) : Exception(message);
+
+/// <summary>Builds the web node; Program runs it, the test harness starts it on a loopback port.</summary>
+public static class OpsBoardApp
+{
+    public const int DefaultPort = 5080;
+
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null, WebApplicationOptions? options = null)
+    {
+        var builder = WebApplication.CreateBuilder(options ?? new WebApplicationOptions { Args = args });
+        configure?.Invoke(builder);
+        ChooseUrls(builder);
+
+        builder.AddOpsBoardData();
+        builder.AddOpsBoardJobs();
+        builder.AddOpsBoardAccounts();
+        builder.Services.AddRazorComponents();
+        builder.Services.AddProblemDetails();
+        // Chinese text stays readable in the HTML instead of turning into numeric entities.
+        builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+
+        var app = builder.Build();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error/500", createScopeForErrors: true);
+        }
+
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapOpsBoardHealth();
+        app.MapRazorComponents<App>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            app.Logger.LogInformation("OpsBoard is running: open {Url}/account/login", app.Urls.FirstOrDefault()));
+        return app;
+    }
+
+    /// <summary>
+    /// Unless URLs are configured, serve on loopback at the default port, or on a free port when that one is taken,
+    /// saying which. A configured port that is taken fails at bind time with Kestrel's own message naming it.
+    /// </summary>
+    static void ChooseUrls(WebApplicationBuilder builder)
+    {
+        if (!string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            return;
+        }
+
+        var port = builder.Configuration.GetValue("OpsBoard:Port", DefaultPort);
+        if (!IsFree(port))
+        {
+            var free = FreePort();
+            Console.WriteLine($"Port {port} is in use; OpsBoard takes port {free} instead (set OpsBoard:Port or --urls to choose).");
+            port = free;
+        }
+
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+    }
+
+    static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
