@@ -21,10 +21,7 @@ public static class JobsHostingExtensions
                     .WithCronSchedule("0 0 * * * ?", cron => cron.InTimeZone(Data.ChinaTime.Zone)),
                 job => job.WithIdentity(CalendarCoverageJob.Key));
             // And once when a node starts, so a missing year shows at once rather than at the next hour.
-            q.AddTrigger(trigger => trigger
-                .ForJob(CalendarCoverageJob.Key)
-                .WithIdentity("calendar-coverage-on-start", "calendar")
-                .StartNow());
+            q.RunAtStartup(CalendarCoverageJob.Key);
         });
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         return builder;

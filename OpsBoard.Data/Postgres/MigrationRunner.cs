@@ -9,7 +9,7 @@ namespace OpsBoard.Data.Postgres;
 
 public sealed record Migration(int Version, string Name, string Sql)
 {
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
 }
 
 public sealed record MigrationStatus(int Known, int Applied, IReadOnlyList<string> Pending)

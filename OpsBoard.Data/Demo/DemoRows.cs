@@ -1,0 +1,144 @@
+using OpsBoard.Data.Personal;
+
+namespace OpsBoard.Data.Demo;
+
+// Rows of one chunk of history (a calendar month), held only until they are copied into the database.
+// Times are UTC with whole seconds; "planned" times may lie after now, and the writer shows only what has happened by now.
+
+sealed class PetitionerRow
+{
+    public long Id;
+    public string Name = "";
+    public ChineseIdNumber IdNumber;
+    public DateOnly Birth;
+    public bool Female;
+    public string? Phone;
+    public string Address = "";
+    public int LocalityId;
+    public DateTime CreatedAt;
+}
+
+/// <summary>What later visits need to know about a petitioner, kept for the whole run (a few bytes each).</summary>
+readonly record struct PetitionerInfo(int Village, DateOnly Birth, bool Female);
+
+/// <summary>One petition case on the floor: the matter, the people behind it and the visits still to come.</summary>
+sealed class CaseState
+{
+    public long MatterId;
+    public long[] Members = [];
+    public int Representatives;
+    public int Headcount;
+    public bool Collective;
+    public int Remaining;
+    public int Village;
+    public char Line;
+    public DemoCategory Category = null!;
+}
+
+sealed class MatterRow
+{
+    public long Id;
+    public string Code = "";
+    public string Source = "";
+    public string Category = "";
+    public string Summary = "";
+    public long PetitionerId;
+    public int LocalityId;
+    public int ResponsibleUnitId;
+    public bool IsAccusation;
+    public bool IsCollective;
+    public bool IsProxy;
+    public DateTime Received;
+    public bool NotAccepted;
+    public string? AcceptanceReason;
+    public DateTime? Decided;
+    public DateTime? Notice;
+    public DateTime? Assigned;
+    public DateTime? UnitReceived;
+    public DateTime? FirstContact;
+    public DateTime? Replied;
+    public string? ReplyOutcome;
+    public DateTime? Closed;
+    public int ExtensionDays;
+    public DateTime? ExtensionDecided;
+    public int? ExtensionApprover;
+    public int RegisteredBy;
+    public int? UnitUser;
+}
+
+readonly record struct TicketPeriod(string State, int? WindowId, DateTime Start, DateTime End);
+
+sealed class TicketRow
+{
+    public long Id;
+    public long VisitId;
+    public char Line;
+    public int LineId;
+    public DateOnly Day;
+    public int Seq;
+    public string? PriorityReason;
+    public DateTime Issued;
+    public List<TicketPeriod> Periods = [];
+    public string FinalState = "done";
+    public int NoShows;
+    public DateTime? Closed;
+    public string? Outcome;
+    public DateTime ServeStart;
+    public DateTime ServeEnd;
+}
+
+sealed class VisitRow
+{
+    public long Id;
+    public long MatterId;
+    public CaseState Case = null!;
+    public DateTime Arrived;
+    public DateOnly Day;
+    public int Headcount;
+    public bool First;
+    public string Level = "county";
+    public string[] Behaviours = [];
+    public int LocalityId;
+    public string? Outcome;
+    public int RegisteredBy;
+    public TicketRow? Ticket;
+    public List<PetitionerRow>? NewPeople;
+}
+
+sealed record EvaluationRow(long Id, long? VisitId, long? MatterId, string Rating, string Channel, DateTime At, int RecordedBy);
+
+sealed record TicketCounterRow(int LineId, DateOnly Day, int LastSeq);
+
+sealed class DemoChunk
+{
+    public List<PetitionerRow> Petitioners { get; } = [];
+    public List<MatterRow> Matters { get; } = [];
+    public List<VisitRow> Visits { get; } = [];
+    public List<TicketRow> Tickets { get; } = [];
+    public List<EvaluationRow> Evaluations { get; } = [];
+    public List<TicketCounterRow> Counters { get; } = [];
+
+    public bool IsEmpty => Petitioners.Count == 0 && Matters.Count == 0 && Visits.Count == 0;
+}
+
+sealed record JointRosterRow(int WindowId, DateOnly Day, int UnitId, string StaffName);
+
+sealed record DutyRosterRow(DateOnly Day, string Role, int? UserId, string Name, string Title);
+
+/// <summary>Database ids of the structure rows, resolved before the history is generated.</summary>
+sealed class DemoIds
+{
+    public int CenterId;
+    public Dictionary<string, int> Units { get; } = [];
+    public Dictionary<int, string> UnitNames { get; } = [];
+    public Dictionary<char, int> Lines { get; } = [];
+    public Dictionary<string, int> Windows { get; } = [];
+    public Dictionary<string, int> Users { get; } = [];
+
+    /// <summary>Every village of the county, flattened; index is what <see cref="PetitionerInfo.Village"/> holds.</summary>
+    public List<(int Id, int StreetIndex, string Name)> Villages { get; } = [];
+
+    public int HandlingRule;
+    public int FirstContactRule;
+    public int AcceptanceRule;
+}

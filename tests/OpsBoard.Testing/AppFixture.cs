@@ -1,0 +1,102 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpsBoard.Web;
+using Xunit;
+
+namespace OpsBoard.Testing;
+
+/// <summary>
+/// The real app — Kestrel, Quartz, everything — on a loopback port against a fresh copy of the demo database.
+/// Restartable, so a test can watch a screen survive the app going away.
+/// </summary>
+public class AppFixture : IAsyncLifetime
+{
+    readonly DatabaseFixture database;
+    WebApplication? app;
+    bool running;
+
+    public AppFixture() : this(new DemoDatabaseFixture())
+    {
+    }
+
+    protected AppFixture(DatabaseFixture database) => this.database = database;
+
+    public DatabaseFixture Database => database;
+
+    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+
+    public IServiceProvider Services => app?.Services ?? throw new InvalidOperationException("The app is not running");
+
+    public async Task InitializeAsync()
+    {
+        await database.InitializeAsync();
+        await StartAsync();
+    }
+
+    /// <summary>Starts the app; after a restart it binds the same port, as a real node would.</summary>
+    public async Task StartAsync()
+    {
+        var port = app is null ? 0 : BaseAddress.Port;
+        app = OpsBoardApp.Create([], builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Configuration["urls"] = $"http://127.0.0.1:{port}";
+            builder.Configuration["ConnectionStrings:OpsBoard"] = database.ConnectionString;
+            builder.Configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
+            builder.Configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");
+        }, new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = SourceTree.WebProject });
+        await app.StartAsync();
+        running = true;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+    }
+
+    public async Task StopAsync()
+    {
+        if (app is not null && running)
+        {
+            running = false;
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>A client with its own cookie jar that does not follow redirects, so tests see them.</summary>
+    public HttpClient CreateClient(CookieContainer? cookies = null) =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies ?? new CookieContainer(), UseCookies = true })
+        {
+            BaseAddress = BaseAddress,
+        };
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        app = null;
+        await database.DisposeAsync();
+    }
+}
+
+/// <summary>Where the repository's source lives, found by walking up to OpsBoard.sln.</summary>
+public static class SourceTree
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string WebProject => Path.Combine(Root, "OpsBoard.Web");
+
+    static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OpsBoard.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("OpsBoard.sln not found above " + AppContext.BaseDirectory);
+    }
+}
