@@ -64,6 +64,9 @@ sealed class MatterRow
     public int? ExtensionApprover;
     public int RegisteredBy;
     public int? UnitUser;
+
+    /// <summary>Settled at the window on the first visit; rated on the evaluation card, not afterwards.</summary>
+    public bool OnSpot;
 }
 
 readonly record struct TicketPeriod(string State, int? WindowId, DateTime Start, DateTime End);

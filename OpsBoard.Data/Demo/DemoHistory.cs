@@ -1,0 +1,1003 @@
+using System.Globalization;
+using OpsBoard.Data.Calendar;
+using OpsBoard.Data.Personal;
+
+namespace OpsBoard.Data.Demo;
+
+/// <summary>
+/// Generates the county's history day by day, one month per chunk: petitioners, cases and their repeat visits,
+/// tickets through a queue simulation of each service line, matters with their whole planned lifecycle.
+/// Every draw comes from one seeded <see cref="Random"/> in a fixed order, so a seed and a "now" replay exactly.
+/// </summary>
+sealed class DemoHistory
+{
+    /// <summary>China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact and needs no tz data.</summary>
+    public static readonly TimeSpan China = TimeSpan.FromHours(8);
+
+    const int Open = (8 * 60 + 30) * 60;
+    const int Close = (17 * 60 + 30) * 60;
+    const int SlotSeconds = 30 * 60;
+    const int DefaultVisitsPerWorkingDay = 60;
+    const int MaxSeq = 999;
+
+    // Half-hour arrival slots from 08:30 to 17:00: a morning peak, a lull over lunch, a smaller afternoon peak.
+    static readonly double[] ArrivalSlots = [9, 13, 14, 13, 11, 9, 6, 4, 4, 6, 8, 8, 7, 6, 5, 4, 2];
+
+    static readonly string[] PhonePrefixes = ["13", "15", "18", "17", "19", "16", "14"];
+    static readonly double[] PhonePrefixWeights = [30, 28, 22, 8, 7, 3, 2];
+    static readonly string[] NotAcceptedReasons =
+    [
+        "已经或者依法应当通过诉讼途径解决，不予受理",
+        "属于劳动仲裁受理范围，已引导申请仲裁",
+        "同一事项已复核终结，不再受理",
+        "已由其他机关受理，正在办理中",
+    ];
+
+    readonly Random random;
+    readonly DemoIds ids;
+    readonly WorkingCalendar calendar;
+    readonly DemoNames names;
+    readonly DateTime now;
+    readonly DateOnly today;
+    readonly int nowSecond;
+    readonly DateOnly start;
+    readonly double[] slotCumulative;
+    readonly double[] categoryWeights = DemoCounty.Categories.Select(c => c.Weight).ToArray();
+    readonly double[] villageWeights;
+    readonly Dictionary<string, char> lineOfDepartment = DemoCounty.Lines.Where(l => l.UnitCode is not null).ToDictionary(l => l.UnitCode!, l => l.Code);
+    readonly Dictionary<char, string> kindOfLine = DemoCounty.Lines.ToDictionary(l => l.Code, l => l.Kind);
+    readonly Dictionary<DateOnly, string> rotatingSeat = [];
+    readonly int[] registrars;
+    readonly int[] windowStaff;
+
+    readonly List<PetitionerInfo> people = [];
+    readonly HashSet<long> usedIdNumbers = [];
+    readonly PriorityQueue<CaseState, (int Day, long Order)> pending = new();
+    readonly Dictionary<(DateOnly Day, char Source), int> codeCounters = [];
+    long caseOrder;
+    long matterId;
+    long visitId;
+    long ticketId;
+    long evaluationId;
+
+    public DemoHistory(Random random, DemoIds ids, WorkingCalendar calendar, DemoNames names, DateTime nowUtc, int months)
+    {
+        this.random = random;
+        this.ids = ids;
+        this.calendar = calendar;
+        this.names = names;
+        now = new DateTime(nowUtc.Ticks - nowUtc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        var local = now + China;
+        today = DateOnly.FromDateTime(local);
+        nowSecond = (int)local.TimeOfDay.TotalSeconds;
+        start = today.AddMonths(-Math.Max(1, months));
+
+        slotCumulative = new double[ArrivalSlots.Length];
+        var sum = ArrivalSlots.Sum();
+        var running = 0.0;
+        for (var i = 0; i < ArrivalSlots.Length; i++)
+        {
+            running += ArrivalSlots[i] / sum;
+            slotCumulative[i] = running;
+        }
+
+        villageWeights = ids.Villages.Select(v => DemoCounty.StreetWeights[v.StreetIndex] / DemoCounty.Streets[v.StreetIndex].Villages.Length).ToArray();
+        registrars = [ids.Users["clerk"], ids.Users["clerk2"]];
+        windowStaff = [ids.Users["window"], ids.Users["window2"]];
+    }
+
+    public DateOnly Today => today;
+
+    public DateTime Now => now;
+
+    public DateOnly Start => start;
+
+    public long Visits => visitId;
+
+    public long Matters => matterId;
+
+    public long Tickets => ticketId;
+
+    public long Evaluations => evaluationId;
+
+    public long Petitioners => people.Count;
+
+    public static DateTime At(DateOnly day, int localSecond) =>
+        day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddSeconds(localSecond) - China;
+
+    public static DateOnly LocalDay(DateTime utc) => DateOnly.FromDateTime(utc + China);
+
+    /// <summary>A deadline falls due at the end of its last local day.</summary>
+    public static DateTime EndOfDay(DateOnly day) => At(day, 24 * 3600 - 1);
+
+    /// <summary>
+    /// The joint reception rota and the duty rota for the history and the next 14 days. The rotating window's seat goes
+    /// to a spare department about one day in five; the demo duty account is on duty today (or the next working day).
+    /// </summary>
+    public (List<JointRosterRow> Joint, List<DutyRosterRow> Duty) BuildRosters()
+    {
+        var staff = new Dictionary<string, string[]>();
+        foreach (var line in DemoCounty.Lines.Where(l => l.UnitCode is not null))
+        {
+            staff[line.UnitCode!] = [names.Next(random, random.Chance(0.4)), names.Next(random, random.Chance(0.4))];
+        }
+
+        var regular = DemoCounty.Windows.Where(w => w.Kind == "joint")
+            .Select(w => (w.Code, Department: DemoCounty.Lines.Single(l => l.Code == w.Lines[0]).UnitCode!))
+            .ToArray();
+        var joint = new List<JointRosterRow>();
+        var workingDays = new List<DateOnly>();
+        for (var day = start; day <= today.AddDays(14); day = day.AddDays(1))
+        {
+            if (!calendar.IsWorkingDay(day))
+            {
+                continue;
+            }
+
+            workingDays.Add(day);
+            foreach (var (code, department) in regular)
+            {
+                var seated = department;
+                if (code == DemoCounty.RotatingWindow)
+                {
+                    if (random.Chance(0.22))
+                    {
+                        seated = random.Chance(0.6) ? DemoCounty.SpareDepartments[0] : DemoCounty.SpareDepartments[1];
+                    }
+
+                    rotatingSeat[day] = seated;
+                }
+
+                var week = ISOWeek.GetWeekOfYear(day.ToDateTime(TimeOnly.MinValue));
+                joint.Add(new JointRosterRow(ids.Windows[code], day, ids.Units[seated], staff[seated][week % 2]));
+            }
+        }
+
+        var leaders = DemoCounty.AccountSpecs.Where(a => a.Role == Accounts.Roles.DutyLeader).ToArray();
+        var anchor = workingDays.FindIndex(d => d >= today);
+        var duty = new List<DutyRosterRow>();
+        for (var i = 0; i < workingDays.Count; i++)
+        {
+            var day = workingDays[i];
+            var leader = leaders[(((i - anchor) % leaders.Length) + leaders.Length) % leaders.Length];
+            duty.Add(new DutyRosterRow(day, "duty_leader", ids.Users[leader.Account.Login], leader.Account.DisplayName, leader.Title!));
+            // County leaders receive on Wednesdays, and every day around the national "two sessions" in early March (000 §三(四)).
+            var twoSessions = day.Month == 3 && day.Day is >= 3 and <= 15;
+            if (day.DayOfWeek == DayOfWeek.Wednesday || twoSessions)
+            {
+                var (name, title) = DemoCounty.CountyLeaders[(day.DayNumber / 7 + (twoSessions ? day.Day : 0)) % DemoCounty.CountyLeaders.Length];
+                duty.Add(new DutyRosterRow(day, "county_leader", null, name, title));
+            }
+        }
+
+        return (joint, duty);
+    }
+
+    /// <summary>The history, one calendar month per chunk; <paramref name="requestedVisits"/> 0 means about 60 per working day.</summary>
+    public IEnumerable<DemoChunk> Generate(int requestedVisits)
+    {
+        var days = new List<DateOnly>();
+        for (var day = start.AddDays(1); day <= today; day = day.AddDays(1))
+        {
+            days.Add(day);
+        }
+
+        var weights = days.Select(DayWeight).ToArray();
+        var totalWeight = weights.Sum();
+        var total = requestedVisits > 0 ? requestedVisits : (long)Math.Round(DefaultVisitsPerWorkingDay * totalWeight);
+        var perWeight = totalWeight > 0 ? total / totalWeight : 0;
+
+        var chunk = new DemoChunk();
+        var cumulative = 0.0;
+        long allocated = 0;
+        for (var i = 0; i < days.Count; i++)
+        {
+            var day = days[i];
+            if (i > 0 && day.Month != days[i - 1].Month && !chunk.IsEmpty)
+            {
+                yield return chunk;
+                chunk = new DemoChunk();
+            }
+
+            // Cumulative rounding: the day counts add up to exactly the requested total.
+            cumulative += weights[i];
+            var upTo = totalWeight > 0 ? (long)Math.Round(cumulative / totalWeight * total) : 0;
+            var count = (int)(upTo - allocated);
+            allocated = upTo;
+            GenerateDay(day, count, perWeight, chunk);
+        }
+
+        if (!chunk.IsEmpty)
+        {
+            yield return chunk;
+        }
+    }
+
+    double DayWeight(DateOnly day)
+    {
+        if (!calendar.IsWorkingDay(day))
+        {
+            // The center keeps a duty desk on rest days; few people come.
+            return day == today ? 0 : 0.03 * (0.5 + random.NextDouble());
+        }
+
+        var weekday = day.DayOfWeek switch
+        {
+            DayOfWeek.Monday => 1.2,
+            DayOfWeek.Tuesday => 1.05,
+            DayOfWeek.Wednesday => 1.1,
+            DayOfWeek.Thursday => 0.95,
+            DayOfWeek.Friday => 0.85,
+            _ => 0.8,
+        };
+        // Wage claims peak before the Spring Festival; the "two sessions" in March and the year end bring more visits.
+        double[] month = [1.25, 0.85, 1.1, 1.0, 0.95, 1.0, 0.95, 0.9, 1.0, 0.95, 1.05, 1.15];
+        var weight = weekday * month[day.Month - 1] * (0.85 + 0.3 * random.NextDouble());
+        return day == today ? weight * ArrivalShare(nowSecond) : weight;
+    }
+
+    void GenerateDay(DateOnly day, int count, double perWeight, DemoChunk chunk)
+    {
+        codeCounters.Clear();
+        var working = calendar.IsWorkingDay(day);
+        var isToday = day == today;
+        var knownPeople = people.Count;
+        var lineWindows = LineWindows(day, working);
+
+        var visits = new List<VisitRow>(count);
+        var repeatLimit = count / 2;
+        while (visits.Count < repeatLimit && pending.TryPeek(out _, out var due) && due.Day <= day.DayNumber)
+        {
+            visits.Add(RepeatVisit(pending.Dequeue(), day));
+        }
+
+        while (visits.Count < count)
+        {
+            visits.Add(NewCaseVisit(day, knownPeople));
+        }
+
+        var share = isToday ? ArrivalShare(nowSecond) : 1.0;
+        foreach (var visit in visits)
+        {
+            visit.Arrived = At(day, ArrivalSecond(random.NextDouble() * share));
+        }
+
+        visits = visits.OrderBy(v => v.Arrived).ToList();
+        foreach (var visit in visits)
+        {
+            visit.Id = ++visitId;
+            if (!visit.First)
+            {
+                visit.MatterId = visit.Case.MatterId;
+            }
+
+            if (visit.NewPeople is not null)
+            {
+                foreach (var person in visit.NewPeople)
+                {
+                    person.CreatedAt = visit.Arrived;
+                    chunk.Petitioners.Add(person);
+                }
+            }
+
+            if (visit.Level == "county")
+            {
+                var issued = visit.Arrived.AddSeconds(random.Between(90, 480));
+                visit.Ticket = new TicketRow
+                {
+                    VisitId = visit.Id,
+                    Day = day,
+                    Issued = isToday && issued > now ? now : issued,
+                    PriorityReason = PriorityReason(visit.Case.Members[0], day),
+                };
+            }
+        }
+
+        // Numbers follow the order tickets leave the machine; a full line (999 a day) spills to the emptiest open line.
+        var seqs = lineWindows.Keys.ToDictionary(k => k, _ => 0);
+        var byLine = lineWindows.Keys.ToDictionary(k => k, _ => new List<TicketRow>());
+        foreach (var visit in visits.Where(v => v.Ticket is not null).OrderBy(v => v.Ticket!.Issued))
+        {
+            var ticket = visit.Ticket!;
+            var line = lineWindows.ContainsKey(visit.Case.Line) ? visit.Case.Line : 'A';
+            if (seqs[line] >= MaxSeq)
+            {
+                line = seqs.OrderBy(s => s.Value).ThenBy(s => s.Key).First().Key;
+                if (seqs[line] >= MaxSeq)
+                {
+                    visit.Ticket = null;
+                    continue;
+                }
+            }
+
+            ticket.Id = ++ticketId;
+            ticket.Line = line;
+            ticket.LineId = ids.Lines[line];
+            ticket.Seq = ++seqs[line];
+            byLine[line].Add(ticket);
+            chunk.Tickets.Add(ticket);
+        }
+
+        foreach (var (line, queue) in byLine)
+        {
+            if (queue.Count > 0)
+            {
+                Simulate(day, line, queue, lineWindows[line]);
+                chunk.Counters.Add(new TicketCounterRow(ids.Lines[line], day, seqs[line]));
+            }
+        }
+
+        foreach (var visit in visits)
+        {
+            var ticket = visit.Ticket;
+            var served = ticket is { FinalState: "done" };
+            string? outcome;
+            if (visit.First)
+            {
+                outcome = ticket is null
+                    ? "handed_to_unit"
+                    : new[] { "resolved_on_spot", "handed_to_unit", "matter_registered" }[random.Weighted([25, 40, 35])];
+                var matter = PlanVisitMatter(visit, outcome == "resolved_on_spot" && served, day);
+                visit.MatterId = matter.Id;
+                visit.Case.MatterId = matter.Id;
+                chunk.Matters.Add(matter);
+                AddMatterEvaluation(matter, chunk);
+                if (served && random.Chance(0.9))
+                {
+                    // The evaluation card of a first visit (000 §三(二)4), filled in at the desk after the talk.
+                    var at = ticket!.Closed!.Value.AddSeconds(random.Between(30, 240));
+                    if (at <= now)
+                    {
+                        chunk.Evaluations.Add(new EvaluationRow(++evaluationId, visit.Id, matter.Id, Rating([85, 10, 5]), "card", at, random.Pick(windowStaff)));
+                    }
+                }
+            }
+            else
+            {
+                outcome = ticket is null ? "handed_to_unit" : random.Chance(0.3) ? "resolved_on_spot" : "handed_to_unit";
+            }
+
+            visit.Outcome = ticket is null || served ? outcome : null;
+            if (ticket is not null)
+            {
+                ticket.Outcome = served ? outcome : null;
+            }
+
+            chunk.Visits.Add(visit);
+        }
+
+        if (perWeight > 0)
+        {
+            var fullDay = working ? (isToday ? ArrivalShare(nowSecond) : 1.0) : 0.0;
+            OtherChannels(day, "letter", Stochastic(perWeight * 0.10 * fullDay), chunk);
+            OtherChannels(day, "online", Stochastic(perWeight * 0.16 * (working ? 1.0 : 0.5)), chunk);
+            OtherChannels(day, "phone", Stochastic(perWeight * 0.06 * fullDay), chunk);
+        }
+    }
+
+    Dictionary<char, int[]> LineWindows(DateOnly day, bool working)
+    {
+        var w = ids.Windows;
+        if (!working)
+        {
+            return new Dictionary<char, int[]> { ['A'] = [w["JT1"]] };
+        }
+
+        var lines = new Dictionary<char, int[]>
+        {
+            ['A'] = [w["JT1"], w["JT2"], w["JT3"]],
+            ['L'] = [w["FL"]],
+            ['P'] = [w["XL"]],
+            ['V'] = [w["SP"]],
+            ['M'] = [w["TC"]],
+        };
+        foreach (var window in DemoCounty.Windows.Where(x => x.Kind == "joint"))
+        {
+            var line = window.Code == DemoCounty.RotatingWindow
+                ? lineOfDepartment[rotatingSeat[day]]
+                : window.Lines[0];
+            lines[line] = [w[window.Code]];
+        }
+
+        return lines;
+    }
+
+    VisitRow RepeatVisit(CaseState c, DateOnly day)
+    {
+        var visit = new VisitRow
+        {
+            Case = c,
+            Day = day,
+            First = false,
+            Headcount = c.Collective ? Math.Max(5, c.Headcount + random.Between(-3, 3)) : c.Headcount,
+            LocalityId = ids.Villages[c.Village].Id,
+            RegisteredBy = random.Pick(registrars),
+        };
+        // Escalated visits (越级访) come mostly from people who already came here and were not satisfied.
+        if (random.Chance(0.08))
+        {
+            visit.Level = new[] { "city", "province", "national" }[random.Weighted([65, 28, 7])];
+        }
+
+        visit.Behaviours = Behaviours(c.Collective ? 0.15 : 0.035);
+        Schedule(c, day);
+        return visit;
+    }
+
+    VisitRow NewCaseVisit(DateOnly day, int knownPeople)
+    {
+        var category = DemoCounty.Categories[random.Weighted(categoryWeights)];
+        var collective = random.Chance(0.015);
+        var c = new CaseState { Category = category, Collective = collective };
+        var created = new List<PetitionerRow>();
+        long lead;
+        if (knownPeople > 0 && !collective && random.Chance(0.06))
+        {
+            // Someone who came before about another matter.
+            lead = random.Next(knownPeople) + 1;
+            c.Village = people[(int)lead - 1].Village;
+        }
+        else
+        {
+            c.Village = random.Weighted(villageWeights);
+            var person = NewPerson(c.Village, day);
+            created.Add(person);
+            lead = person.Id;
+        }
+
+        if (collective)
+        {
+            c.Headcount = 5 + (int)(35 * Math.Pow(random.NextDouble(), 3));
+            var registered = Math.Min(c.Headcount, random.Between(3, 8));
+            c.Members = new long[registered];
+            c.Members[0] = lead;
+            for (var i = 1; i < registered; i++)
+            {
+                var person = NewPerson(c.Village, day);
+                created.Add(person);
+                c.Members[i] = person.Id;
+            }
+
+            // A group names at most five representatives (条例 第二十条).
+            c.Representatives = Math.Min(registered, random.Between(2, 5));
+            c.Remaining = random.Between(0, 2);
+        }
+        else
+        {
+            c.Headcount = random.Weighted([72, 20, 5, 3]) + 1;
+            c.Members = [lead];
+            var kind = random.Weighted([72, 16, 12]);
+            c.Remaining = kind switch { 0 => 0, 1 => 1, _ => random.Between(2, 5) };
+        }
+
+        c.Line = PreferredLine(category, collective);
+        var visit = new VisitRow
+        {
+            Case = c,
+            Day = day,
+            First = true,
+            Headcount = c.Headcount,
+            LocalityId = ids.Villages[c.Village].Id,
+            RegisteredBy = random.Pick(registrars),
+            NewPeople = created.Count > 0 ? created : null,
+        };
+        if (random.Chance(0.006))
+        {
+            visit.Level = random.Chance(0.8) ? "city" : "province";
+        }
+
+        visit.Behaviours = Behaviours(collective ? 0.12 : 0.008);
+        Schedule(c, day);
+        return visit;
+    }
+
+    void Schedule(CaseState c, DateOnly day)
+    {
+        if (c.Remaining <= 0)
+        {
+            return;
+        }
+
+        c.Remaining--;
+        var next = calendar.AddWorkingDays(day, random.Chance(0.1) ? 1 : random.Between(2, 25));
+        pending.Enqueue(c, (next.DayNumber, ++caseOrder));
+    }
+
+    char PreferredLine(DemoCategory category, bool collective)
+    {
+        var joint = lineOfDepartment.GetValueOrDefault(category.DepartmentCode);
+        if (collective)
+        {
+            return random.Chance(0.55) ? 'M' : joint != default ? joint : 'A';
+        }
+
+        return random.Weighted([5, 1.5, 1.5, 2.5, 89.5]) switch
+        {
+            0 => 'L',
+            1 => 'P',
+            2 => 'V',
+            3 => 'M',
+            _ => joint != default && random.Chance(0.8) ? joint : 'A',
+        };
+    }
+
+    string[] Behaviours(double p)
+    {
+        if (!random.Chance(p))
+        {
+            return [];
+        }
+
+        string[] kinds = ["noise", "lingering", "sit_in"];
+        var first = random.Weighted([50, 30, 20]);
+        if (!random.Chance(0.2))
+        {
+            return [kinds[first]];
+        }
+
+        var second = (first + random.Between(1, 2)) % 3;
+        return [kinds[first], kinds[second]];
+    }
+
+    string? PriorityReason(long petitionerId, DateOnly day)
+    {
+        var person = people[(int)petitionerId - 1];
+        var age = day.Year - person.Birth.Year - (day.DayOfYear < person.Birth.DayOfYear ? 1 : 0);
+        // The green channel (老弱病残孕, 003 §14) records why a ticket jumps the queue.
+        if (age >= 70 && random.Chance(0.4))
+        {
+            return "老人";
+        }
+
+        if (person.Female && age is >= 22 and <= 40 && random.Chance(0.03))
+        {
+            return "孕妇";
+        }
+
+        return random.NextDouble() switch
+        {
+            < 0.015 => "残疾",
+            < 0.03 => "病人",
+            _ => null,
+        };
+    }
+
+    PetitionerRow NewPerson(int village, DateOnly day)
+    {
+        var female = random.Chance(0.45);
+        var age = random.Weighted([10, 25, 35, 22, 8]) switch
+        {
+            0 => random.Between(18, 29),
+            1 => random.Between(30, 44),
+            2 => random.Between(45, 59),
+            3 => random.Between(60, 74),
+            _ => random.Between(75, 88),
+        };
+        var birth = day.AddYears(-age).AddDays(-random.Between(1, 364));
+        int order;
+        while (true)
+        {
+            // Positions 15–17: the registering station and a sequence whose last digit is odd for men, even for women.
+            order = random.Next(100) * 10 + random.Next(5) * 2 + (female ? 0 : 1);
+            if (usedIdNumbers.Add(birth.DayNumber * 1000L + order))
+            {
+                break;
+            }
+
+            if (random.Chance(0.2))
+            {
+                birth = birth.AddDays(-1);
+            }
+        }
+
+        var first17 = $"{DemoCounty.AreaCode}{birth:yyyyMMdd}{order:D3}";
+        var idNumber = ChineseIdNumber.Parse(first17 + ChineseIdNumber.CheckCharacterOf(first17));
+        var (villageId, streetIndex, villageName) = ids.Villages[village];
+        var street = DemoCounty.Streets[streetIndex];
+        var address = street.IsUrban && villageName.EndsWith("社区", StringComparison.Ordinal)
+            ? $"{DemoCounty.County}{street.Name}{villageName}{random.Between(1, 36)}幢{random.Between(1, 4)}单元{random.Between(1, 18)}{random.Between(1, 4):D2}室"
+            : $"{DemoCounty.County}{street.Name}{villageName}{random.Between(1, 12)}组{random.Between(1, 120)}号";
+        string? phone = null;
+        if (random.Chance(0.95))
+        {
+            phone = PhonePrefixes[random.Weighted(PhonePrefixWeights)] + random.Next(100_000_000, 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture);
+        }
+
+        people.Add(new PetitionerInfo(village, birth, female));
+        return new PetitionerRow
+        {
+            Id = people.Count,
+            Name = names.Next(random, female),
+            IdNumber = idNumber,
+            Birth = birth,
+            Female = female,
+            Phone = phone,
+            Address = address,
+            LocalityId = villageId,
+        };
+    }
+
+    /// <summary>
+    /// One line's day as a queue: windows take the next ticket as they free up, green-channel tickets first.
+    /// A line that gets far more tickets than its windows can serve in a day (benchmark sizes) serves faster instead.
+    /// </summary>
+    void Simulate(DateOnly day, char line, List<TicketRow> tickets, int[] windows)
+    {
+        double mean = kindOfLine[line] switch
+        {
+            "reception" => 20 * 60,
+            "joint" => 25 * 60,
+            "legal" => 30 * 60,
+            "psychological" => 40 * 60,
+            "video" => 25 * 60,
+            _ => 50 * 60,
+        };
+        var capacity = windows.Length * (double)(Close - Open);
+        if (tickets.Count * mean > 0.85 * capacity)
+        {
+            mean = Math.Max(60, 0.85 * capacity / tickets.Count);
+        }
+
+        var free = windows.Select(_ => At(day, Open)).ToArray();
+        var priority = new Queue<TicketRow>();
+        var normal = new Queue<TicketRow>();
+        var next = 0;
+        for (var done = 0; done < tickets.Count; done++)
+        {
+            var k = 0;
+            for (var i = 1; i < free.Length; i++)
+            {
+                if (free[i] < free[k])
+                {
+                    k = i;
+                }
+            }
+
+            var t = free[k];
+            if (priority.Count == 0 && normal.Count == 0 && tickets[next].Issued > t)
+            {
+                t = tickets[next].Issued;
+            }
+
+            while (next < tickets.Count && tickets[next].Issued <= t)
+            {
+                var arriving = tickets[next++];
+                (arriving.PriorityReason is null ? normal : priority).Enqueue(arriving);
+            }
+
+            var ticket = priority.Count > 0 ? priority.Dequeue() : normal.Dequeue();
+            free[k] = Serve(ticket, windows[k], t, mean).AddSeconds(random.Between(20, 90));
+        }
+    }
+
+    /// <summary>Lays out a ticket's periods from the moment a window calls it; returns when the window is free again.</summary>
+    DateTime Serve(TicketRow ticket, int window, DateTime t, double mean)
+    {
+        var periods = ticket.Periods;
+        periods.Add(new TicketPeriod("waiting", null, ticket.Issued, t));
+        var walk = Math.Min(random.Between(30, 120), (int)mean / 4);
+        var duration = (int)(mean * (0.5 + random.NextDouble()));
+        var variant = random.NextDouble();
+        if (variant < 0.006)
+        {
+            // Called twice without answering: the ticket is closed as a no-show.
+            periods.Add(new TicketPeriod("called", window, t, t.AddSeconds(120)));
+            periods.Add(new TicketPeriod("waiting", null, t.AddSeconds(120), t.AddSeconds(360)));
+            periods.Add(new TicketPeriod("called", window, t.AddSeconds(360), t.AddSeconds(480)));
+            ticket.NoShows = 2;
+            ticket.FinalState = "no_show";
+            ticket.Closed = t.AddSeconds(480);
+            ticket.ServeStart = ticket.ServeEnd = ticket.Closed.Value;
+            return ticket.Closed.Value;
+        }
+
+        var s = t.AddSeconds(walk);
+        if (variant < 0.018)
+        {
+            // Missed the first call, came back and was called again.
+            periods.Add(new TicketPeriod("called", window, t, t.AddSeconds(120)));
+            periods.Add(new TicketPeriod("waiting", null, t.AddSeconds(120), t.AddSeconds(300)));
+            periods.Add(new TicketPeriod("called", window, t.AddSeconds(300), t.AddSeconds(300 + walk)));
+            ticket.NoShows = 1;
+            s = t.AddSeconds(300 + walk);
+        }
+        else
+        {
+            periods.Add(new TicketPeriod("called", window, t, s));
+        }
+
+        var end = s.AddSeconds(duration);
+        if (variant > 0.98 && kindOfLine[ticket.Line] is "reception" or "joint" or "mediation")
+        {
+            // On hold while the responsible unit's officer is called to the center (002 §四 2).
+            var split = s.AddSeconds(duration / 2);
+            var back = split.AddSeconds(random.Between(10, 40) * 60);
+            end = back.AddSeconds(duration - duration / 2);
+            periods.Add(new TicketPeriod("serving", window, s, split));
+            periods.Add(new TicketPeriod("on_hold", window, split, back));
+            periods.Add(new TicketPeriod("serving", window, back, end));
+        }
+        else
+        {
+            periods.Add(new TicketPeriod("serving", window, s, end));
+        }
+
+        ticket.ServeStart = s;
+        ticket.ServeEnd = end;
+        ticket.Closed = end;
+        return end;
+    }
+
+    MatterRow PlanVisitMatter(VisitRow visit, bool onSpot, DateOnly day)
+    {
+        var c = visit.Case;
+        var matter = NewMatter("visit", c.Category, c.Members[0], c.Village, visit.Arrived, c.Collective, day);
+        var ticket = visit.Ticket;
+        var joint = ticket is not null && kindOfLine[ticket.Line] == "joint";
+        var department = ids.Units[c.Category.DepartmentCode];
+        if (onSpot)
+        {
+            matter.ResponsibleUnitId = joint ? ids.Units[DemoCounty.Lines.Single(l => l.Code == ticket!.Line).UnitCode!] : ids.Units[DemoCounty.PetitionOffice];
+            matter.Decided = ticket!.ServeStart;
+            matter.Notice = ticket.ServeStart;
+            matter.Assigned = matter.UnitReceived = matter.FirstContact = ticket.ServeStart;
+            matter.Replied = ticket.ServeEnd;
+            matter.ReplyOutcome = new[] { "explained", "supported", "partly_supported" }[random.Weighted([45, 35, 20])];
+            // Settled on the spot: the petitioner signs the undertaking and the file is closed (002 §四(四)1).
+            matter.Closed = ticket.ServeEnd.AddSeconds(random.Between(5, 20) * 60);
+            matter.UnitUser = UnitUser(matter.ResponsibleUnitId);
+            matter.OnSpot = true;
+            return matter;
+        }
+
+        matter.ResponsibleUnitId = joint
+            ? (random.Chance(0.75) ? ids.Units[DemoCounty.Lines.Single(l => l.Code == ticket!.Line).UnitCode!] : StreetOf(c.Village))
+            : (random.Chance(0.5) ? department : StreetOf(c.Village));
+        var handled = ticket switch
+        {
+            null => visit.Arrived.AddSeconds(random.Between(60, 180) * 60),
+            { FinalState: "done" } => ticket.ServeEnd,
+            _ => ticket.Closed!.Value,
+        };
+        Lifecycle(matter, handled);
+        return matter;
+    }
+
+    void OtherChannels(DateOnly day, string source, int count, DemoChunk chunk)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var received = source == "online"
+                ? At(day, random.Between(7 * 3600, 24 * 3600 - 1))
+                : At(day, random.Between(Open, Close));
+            if (received > now)
+            {
+                continue;
+            }
+
+            var category = DemoCounty.Categories[random.Weighted(categoryWeights)];
+            long petitionerId;
+            int village;
+            if (people.Count > 0 && random.Chance(0.2))
+            {
+                petitionerId = random.Next(people.Count) + 1;
+                village = people[(int)petitionerId - 1].Village;
+            }
+            else
+            {
+                village = random.Weighted(villageWeights);
+                var person = NewPerson(village, day);
+                person.CreatedAt = received;
+                chunk.Petitioners.Add(person);
+                petitionerId = person.Id;
+            }
+
+            var matter = NewMatter(source, category, petitionerId, village, received, false, day);
+            matter.ResponsibleUnitId = random.Chance(0.5) ? ids.Units[category.DepartmentCode] : StreetOf(village);
+            Lifecycle(matter, received);
+            chunk.Matters.Add(matter);
+            AddMatterEvaluation(matter, chunk);
+        }
+    }
+
+    MatterRow NewMatter(string source, DemoCategory category, long petitionerId, int village, DateTime received, bool collective, DateOnly day)
+    {
+        var prefix = source switch { "visit" => 'F', "letter" => 'X', "online" => 'W', _ => 'D' };
+        var number = codeCounters[(day, prefix)] = codeCounters.GetValueOrDefault((day, prefix)) + 1;
+        var (villageId, streetIndex, villageName) = ids.Villages[village];
+        var residents = villageName.EndsWith("社区", StringComparison.Ordinal) ? "居民" : "村民";
+        return new MatterRow
+        {
+            Id = ++matterId,
+            Code = $"{prefix}{day:yyyyMMdd}-{number:D4}",
+            Source = source,
+            Category = category.Code,
+            Summary = $"{DemoCounty.Streets[streetIndex].Name}{villageName}{residents}{(collective ? "集体" : "")}反映{random.Pick(category.Summaries)}",
+            PetitionerId = petitionerId,
+            LocalityId = villageId,
+            IsAccusation = random.Chance(0.03),
+            IsCollective = collective,
+            // 信访代办: most visits and letters from the villages go through a proxy (004 §二(三), target ≥ 50 %).
+            IsProxy = source is "visit" or "letter" && random.Chance(0.6),
+            Received = received,
+            RegisteredBy = random.Pick(registrars),
+        };
+    }
+
+    /// <summary>
+    /// Acceptance, assignment, the unit's first contact, reply and closing, planned from <paramref name="handled"/>
+    /// (when the floor finished with it, or when the letter or message came in). Mostly on time, a few late.
+    /// </summary>
+    void Lifecycle(MatterRow m, DateTime handled)
+    {
+        m.UnitUser = UnitUser(m.ResponsibleUnitId);
+        if (random.Chance(0.03))
+        {
+            m.NotAccepted = true;
+            m.AcceptanceReason = random.Pick(NotAcceptedReasons);
+            m.Decided = WorkTimeAfter(handled, m.Source == "visit" ? 0 : random.Between(1, 6));
+            m.Notice = m.Decided;
+            return;
+        }
+
+        var roll = random.NextDouble();
+        DateTime accepted = m.Source switch
+        {
+            // 当天接谈、当天转交 (000 §三(三)2): visits are accepted the same day, but not all.
+            "visit" => roll < 0.92 ? handled.AddSeconds(random.Between(0, 20) * 60)
+                : roll < 0.98 ? WorkTimeAfter(handled, random.Between(1, 8))
+                : LateWorkTime(handled, random.Between(16, 24)),
+            "letter" => roll < 0.85 ? WorkTimeAfter(handled, random.Between(1, 8))
+                : roll < 0.95 ? LateWorkTime(handled, random.Between(9, 14))
+                : LateWorkTime(handled, random.Between(16, 25)),
+            "online" => roll < 0.9 ? WorkTimeAfter(handled, random.Between(0, 5)) : LateWorkTime(handled, random.Between(8, 20)),
+            _ => WorkTimeAfter(handled, random.Between(0, 3)),
+        };
+        m.Decided = accepted;
+        m.Notice = m.Source == "letter" && random.Chance(0.5) ? WorkTimeAfter(accepted, 1) : accepted;
+
+        var assigned = accepted.AddSeconds(random.Between(10, 120) * 60);
+        var unitReceived = random.Chance(0.75) ? assigned.AddSeconds(random.Between(20, 240) * 60) : WorkTimeAfter(assigned, 1);
+        var contactRoll = random.NextDouble();
+        // 一问一核实 (004 §一(二)): a phone call within one working day, sometimes late.
+        var firstContact = contactRoll < 0.8 ? unitReceived.AddSeconds(random.Between(30, 300) * 60)
+            : contactRoll < 0.92 ? WorkTimeAfter(unitReceived, 1)
+            : WorkTimeAfter(unitReceived, random.Between(2, 4));
+        m.Assigned = assigned;
+        m.UnitReceived = unitReceived;
+        m.FirstContact = firstContact;
+
+        if (random.Chance(0.006))
+        {
+            return;
+        }
+
+        // Days from acceptance to reply (条例 第三十四条: 60 days, extension up to 30 with the head's approval).
+        var delay = random.Weighted([55, 25, 13, 7]) switch
+        {
+            0 => random.Between(3, 20),
+            1 => random.Between(21, 45),
+            2 => random.Between(46, 60),
+            _ => random.Between(61, 88),
+        };
+        if (delay > 60 && random.Chance(0.45))
+        {
+            m.ExtensionDays = Math.Min(30, delay - 60 + random.Between(3, 10));
+            m.ExtensionDecided = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(accepted).AddDays(random.Between(45, 55))));
+            m.ExtensionApprover = ExtensionApprover(m.ResponsibleUnitId);
+        }
+
+        var replied = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(accepted).AddDays(delay)));
+        if (replied <= firstContact)
+        {
+            replied = firstContact.AddSeconds(random.Between(60, 240) * 60);
+        }
+
+        m.Replied = replied;
+        m.ReplyOutcome = new[] { "supported", "partly_supported", "not_supported", "explained" }[random.Weighted([30, 20, 15, 35])];
+        if (random.Chance(0.9))
+        {
+            m.Closed = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(replied).AddDays(random.Between(3, 20))));
+        }
+    }
+
+    void AddMatterEvaluation(MatterRow m, DemoChunk chunk)
+    {
+        // A later rating of the handling, by phone or message after the reply; on-the-spot cases were rated on the card.
+        if (m.Replied is not { } replied || m.OnSpot || !random.Chance(0.3))
+        {
+            return;
+        }
+
+        var at = WorkTimeAfter(replied, random.Between(1, 7));
+        if (at <= now)
+        {
+            var channel = new[] { "phone", "sms", "online" }[random.Weighted([50, 35, 15])];
+            chunk.Evaluations.Add(new EvaluationRow(++evaluationId, null, m.Id, Rating([80, 13, 7]), channel, at, random.Pick(windowStaff)));
+        }
+    }
+
+    string Rating(double[] weights) => new[] { "satisfied", "basically_satisfied", "dissatisfied" }[random.Weighted(weights)];
+
+    int StreetOf(int village) => ids.Units[DemoCounty.Streets[ids.Villages[village].StreetIndex].Code];
+
+    int? UnitUser(int unitId)
+    {
+        foreach (var spec in DemoCounty.AccountSpecs)
+        {
+            if (spec.Role == Accounts.Roles.UnitOfficer && spec.UnitCode is not null && ids.Units[spec.UnitCode] == unitId)
+            {
+                return ids.Users[spec.Account.Login];
+            }
+        }
+
+        return null;
+    }
+
+    int ExtensionApprover(int unitId) =>
+        unitId == ids.Units["chengdong"] ? ids.Users["leader"] : ids.Users["director"];
+
+    /// <summary>Office hours on a given day.</summary>
+    DateTime WorkTimeOn(DateOnly day) => At(day, random.Between(Open, Close - 1800));
+
+    /// <summary>A moment in office hours <paramref name="workingDays"/> working days after <paramref name="t"/> (0: later the same day if still open).</summary>
+    DateTime WorkTimeAfter(DateTime t, int workingDays)
+    {
+        var day = LocalDay(t);
+        if (workingDays == 0)
+        {
+            var latest = At(day, Close);
+            if (calendar.IsWorkingDay(day) && t.AddMinutes(30) < latest)
+            {
+                var from = t.AddMinutes(10);
+                var earliest = from > At(day, Open) ? from : At(day, Open);
+                return earliest.AddSeconds(random.Between(0, (int)(latest - earliest).TotalSeconds / 2));
+            }
+
+            workingDays = 1;
+        }
+
+        return WorkTimeOn(calendar.AddWorkingDays(day, workingDays));
+    }
+
+    /// <summary>Office hours on the first working day at least <paramref name="days"/> calendar days after <paramref name="t"/>.</summary>
+    DateTime LateWorkTime(DateTime t, int days) => WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(t).AddDays(days)));
+
+    /// <summary>Share of a working day's arrivals that have come by <paramref name="localSecond"/>.</summary>
+    double ArrivalShare(int localSecond)
+    {
+        if (localSecond <= Open)
+        {
+            return 0;
+        }
+
+        var slot = (localSecond - Open) / SlotSeconds;
+        if (slot >= ArrivalSlots.Length)
+        {
+            return 1;
+        }
+
+        var before = slot == 0 ? 0 : slotCumulative[slot - 1];
+        var within = (localSecond - Open - slot * SlotSeconds) / (double)SlotSeconds;
+        return before + within * (slotCumulative[slot] - before);
+    }
+
+    int ArrivalSecond(double share)
+    {
+        var slot = 0;
+        while (slot < slotCumulative.Length - 1 && slotCumulative[slot] <= share)
+        {
+            slot++;
+        }
+
+        var before = slot == 0 ? 0 : slotCumulative[slot - 1];
+        var within = (share - before) / (slotCumulative[slot] - before);
+        return Open + slot * SlotSeconds + (int)(within * SlotSeconds);
+    }
+
+    int Stochastic(double expected)
+    {
+        var whole = (int)expected;
+        return whole + (random.NextDouble() < expected - whole ? 1 : 0);
+    }
+}
