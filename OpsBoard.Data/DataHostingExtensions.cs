@@ -12,6 +12,7 @@ using OpsBoard.Data.Notices;
 using OpsBoard.Data.Personal;
 using OpsBoard.Data.Postgres;
 using OpsBoard.Data.Reception;
+using OpsBoard.Data.Screens;
 
 namespace OpsBoard.Data;
 
@@ -66,6 +67,13 @@ public static class DataHostingExtensions
         services.AddSingleton<CalendarCoverage>();
         services.AddSingleton<SystemNotices>();
         services.AddSingleton<TodayFiguresQuery>();
+        services.AddSingleton<FloorQueries>();
+        services.AddSingleton<TicketStore>();
+        services.AddSingleton<VisitRegistry>();
+        services.AddSingleton<DeskQueries>();
+        services.AddSingleton<WindowQueries>();
+        services.AddSingleton<FloorStore>();
+        services.AddSingleton<DeviceTokens>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<DemoSeeder>();
         services.AddHostedService<DatabaseInitializer>();

@@ -8,6 +8,7 @@ using OpsBoard.Jobs;
 using OpsBoard.Web.Accounts;
 using OpsBoard.Web.Components;
 using OpsBoard.Web.Health;
+using OpsBoard.Web.Live;
 
 namespace OpsBoard.Web;
 
@@ -27,6 +28,7 @@ public static class OpsBoardApp
         builder.AddOpsBoardData();
         builder.AddOpsBoardJobs();
         builder.AddOpsBoardAccounts();
+        builder.AddOpsBoardLive();
         builder.Services.AddRazorComponents();
         builder.Services.AddProblemDetails();
         // Chinese text stays readable in the HTML instead of turning into numeric entities.
@@ -45,6 +47,7 @@ public static class OpsBoardApp
         app.UseAntiforgery();
 
         app.MapOpsBoardHealth();
+        app.MapOpsBoardLive();
         app.MapRazorComponents<App>();
         app.Lifetime.ApplicationStarted.Register(() =>
             app.Logger.LogInformation("OpsBoard is running: open {Url}/account/login", app.Urls.FirstOrDefault()));

@@ -66,7 +66,7 @@ sealed class DemoHistory
         this.ids = ids;
         this.calendar = calendar;
         this.names = names;
-        now = new DateTime(nowUtc.Ticks - nowUtc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        now = nowUtc;
         var local = now + China;
         today = DateOnly.FromDateTime(local);
         nowSecond = (int)local.TimeOfDay.TotalSeconds;
@@ -262,6 +262,26 @@ sealed class DemoHistory
             visit.Arrived = At(day, ArrivalSecond(random.NextDouble() * share));
         }
 
+        if (isToday && working && nowSecond > Open + 3600)
+        {
+            // The demo opens on a live floor: a handful of people came in just now for the general reception line,
+            // so the three reception windows are busy and some tickets wait, whatever the draws of the morning were.
+            var late = visits.Where(v => v.Level == "county").TakeLast(Math.Max(6, visits.Count / 4)).ToList();
+            foreach (var visit in late)
+            {
+                visit.Arrived = At(day, nowSecond - random.Between(60, 25 * 60));
+                visit.Case.Line = 'A';
+            }
+
+            // And two were just called to the quiet legal and counselling rooms and are on their way: the hall screen shows a call.
+            foreach (var (visit, line) in late.TakeLast(2).Zip(['L', 'P']))
+            {
+                visit.Arrived = now.AddSeconds(-random.Between(200, 300));
+                visit.Case.Line = line;
+                visit.JustCalled = true;
+            }
+        }
+
         visits = visits.OrderBy(v => v.Arrived).ToList();
         foreach (var visit in visits)
         {
@@ -282,13 +302,14 @@ sealed class DemoHistory
 
             if (visit.Level == "county")
             {
-                var issued = visit.Arrived.AddSeconds(random.Between(90, 480));
+                var issued = visit.JustCalled ? now.AddSeconds(-random.Between(70, 100)) : visit.Arrived.AddSeconds(random.Between(90, 480));
                 visit.Ticket = new TicketRow
                 {
                     VisitId = visit.Id,
                     Day = day,
                     Issued = isToday && issued > now ? now : issued,
                     PriorityReason = PriorityReason(visit.Case.Members[0], day),
+                    SlowToWindow = visit.JustCalled,
                 };
             }
         }
@@ -544,7 +565,7 @@ sealed class DemoHistory
         var person = people[(int)petitionerId - 1];
         var age = day.Year - person.Birth.Year - (day.DayOfYear < person.Birth.DayOfYear ? 1 : 0);
         // The green channel (老弱病残孕, 003 §14) records why a ticket jumps the queue.
-        if (age >= 70 && random.Chance(0.4))
+        if (age >= 70 && random.Chance(0.3))
         {
             return "老人";
         }
@@ -666,7 +687,10 @@ sealed class DemoHistory
             }
 
             var ticket = priority.Count > 0 ? priority.Dequeue() : normal.Dequeue();
-            free[k] = Serve(ticket, windows[k], t, mean).AddSeconds(random.Between(20, 90));
+            // An idle window still takes a moment to call a fresh ticket.
+            var earliest = ticket.Issued.AddSeconds(random.Between(15, 60));
+            var call = earliest > t ? earliest : t;
+            free[k] = Serve(ticket, windows[k], call, mean).AddSeconds(random.Between(20, 90));
         }
     }
 
@@ -675,7 +699,7 @@ sealed class DemoHistory
     {
         var periods = ticket.Periods;
         periods.Add(new TicketPeriod("waiting", null, ticket.Issued, t));
-        var walk = Math.Min(random.Between(30, 120), (int)mean / 4);
+        var walk = ticket.SlowToWindow ? random.Between(150, 240) : Math.Min(random.Between(30, 120), (int)mean / 4);
         var duration = (int)(mean * (0.5 + random.NextDouble()));
         var variant = random.NextDouble();
         if (variant < 0.006)
@@ -895,10 +919,7 @@ sealed class DemoHistory
 
         m.Replied = replied;
         m.ReplyOutcome = new[] { "supported", "partly_supported", "not_supported", "explained" }[random.Weighted([30, 20, 15, 35])];
-        if (random.Chance(0.9))
-        {
-            m.Closed = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(replied).AddDays(random.Between(3, 20))));
-        }
+        m.Closed = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(replied).AddDays(random.Between(3, 30))));
     }
 
     void AddMatterEvaluation(MatterRow m, DemoChunk chunk)

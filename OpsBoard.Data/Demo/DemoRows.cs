@@ -88,6 +88,7 @@ sealed class TicketRow
     public string? Outcome;
     public DateTime ServeStart;
     public DateTime ServeEnd;
+    public bool SlowToWindow;
 }
 
 sealed class VisitRow
@@ -106,6 +107,7 @@ sealed class VisitRow
     public int RegisteredBy;
     public TicketRow? Ticket;
     public List<PetitionerRow>? NewPeople;
+    public bool JustCalled;
 }
 
 sealed record EvaluationRow(long Id, long? VisitId, long? MatterId, string Rating, string Channel, DateTime At, int RecordedBy);

@@ -1,7 +1,11 @@
+using System.Diagnostics;
+using System.Globalization;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Audit;
+using OpsBoard.Data.Calendar;
 using OpsBoard.Data.Personal;
 
 namespace OpsBoard.Data.Demo;
@@ -9,29 +13,203 @@ namespace OpsBoard.Data.Demo;
 public sealed record DemoOptions
 {
     public int Seed { get; init; } = 20261122;
+
+    /// <summary>Total visits in the history; 0 means the realistic default of about 60 per working day.</summary>
     public int Visits { get; init; }
+
     public int Months { get; init; } = 13;
 }
 
-/// <summary>Seeds the demo county. (Placeholder being replaced by the full generator.)</summary>
+/// <summary>
+/// Seeds the fictional county 云溪县 into an empty database: units, windows, rotas, staff accounts and a history of
+/// visits, tickets and matters ending at the injected "now", with a live floor today. Deterministic for a seed and a now
+/// (only the ID numbers' encryption nonces are random). One transaction: a failure leaves the database empty.
+/// </summary>
 public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, PersonalDataProtector protector, TimeProvider time, ILogger<DemoSeeder> logger)
 {
     public const string DemoPassword = "Demo@2026";
 
+    // Arbitrary but fixed ("OpsDemo"): serializes two nodes seeding one empty database at the same moment.
+    const long LockKey = 0x4F707344656D6F;
+
+    /// <summary>The demo logins, all with <see cref="DemoPassword"/>.</summary>
+    public static IReadOnlyList<DemoAccount> Accounts => DemoCounty.Accounts;
+
     public async Task<bool> SeedIfEmptyAsync(DemoOptions options, CancellationToken cancellationToken = default)
     {
+        var stopwatch = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM center)"))
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@LockKey)", new { LockKey }, transaction);
+        if (await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM center)", transaction: transaction))
         {
             return false;
         }
 
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var centerId = await connection.ExecuteScalarAsync<int>(
-            "INSERT INTO center (code, name, county) VALUES ('demo', '云溪县群众来访接待中心', '云溪县') RETURNING id", transaction: transaction);
-        await users.CreateAsync(connection, transaction, centerId, new NewUser("director", "王建国", DemoPassword, [(Roles.Director, null)]));
+        // The per-row representatives check is deferred to commit; run it per COPY instead, so a million visits do not
+        // pile up a million trigger events for one long commit.
+        await connection.ExecuteAsync("SET CONSTRAINTS visit_person_max_representatives IMMEDIATE", transaction: transaction);
+
+        var calendar = await new CalendarStore(dataSource).ReloadAsync(cancellationToken);
+        Console.WriteLine($"TIMING calendar {stopwatch.Elapsed.TotalSeconds}");
+        var random = new Random(options.Seed);
+        var utcNow = time.GetUtcNow().UtcDateTime;
+        // Whole seconds: timestamptz keeps microseconds, and a replay must compare equal to the row it wrote.
+        var now = new DateTime(utcNow.Ticks - utcNow.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        var ids = await CreateStructureAsync(connection, transaction, DateOnly.FromDateTime(now + DemoHistory.China), cancellationToken);
+        var writer = new DemoWriter(connection, ids, calendar, protector, now);
+        writer.Units(UnitRows(ids));
+        foreach (var spec in DemoCounty.AccountSpecs)
+        {
+            var account = spec.Account;
+            int? unitId = spec.UnitCode is null ? null : ids.Units[spec.UnitCode];
+            ids.Users[account.Login] = await users.CreateAsync(connection, transaction, ids.CenterId,
+                new NewUser(account.Login, account.DisplayName, DemoPassword, [(spec.Role, unitId)]));
+        }
+
+        Console.WriteLine($"TIMING users done {stopwatch.Elapsed.TotalSeconds}");
+        var history = new DemoHistory(random, ids, calendar, DemoNames.Load(), now, options.Months);
+        writer.LinesAndWindows();
+        var (joint, duty) = history.BuildRosters();
+        writer.Rosters(joint, duty);
+        foreach (var chunk in history.Generate(options.Visits))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.Chunk(chunk);
+        }
+
+        Console.WriteLine($"TIMING chunks done {stopwatch.Elapsed.TotalSeconds}");
+        await AdvanceSequencesAsync(connection, transaction, new Dictionary<string, long>
+        {
+            ["unit"] = ids.Units.Values.Max(),
+            ["service_line"] = ids.Lines.Values.Max(),
+            ["service_window"] = ids.Windows.Values.Max(),
+            ["petitioner"] = history.Petitioners,
+            ["matter"] = history.Matters,
+            ["matter_clock"] = writer.ClockCount,
+            ["visit"] = history.Visits,
+            ["ticket"] = history.Tickets,
+            ["evaluation"] = history.Evaluations,
+        });
+
+        var counts = new
+        {
+            visits = history.Visits,
+            tickets = history.Tickets,
+            ticketPeriods = writer.PeriodCount,
+            matters = history.Matters,
+            transitions = writer.TransitionCount,
+            clocks = writer.ClockCount,
+            petitioners = history.Petitioners,
+            visitPersons = writer.PersonCount,
+            evaluations = history.Evaluations,
+        };
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
+            Action: "demo.seeded", CenterId: ids.CenterId, Detail: new { options.Seed, options.Months, today = history.Today, counts }));
+        Console.WriteLine($"TIMING before commit {stopwatch.Elapsed.TotalSeconds}");
         await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("Demo seeded {Seed} {Now} {Protector}", options.Seed, time.GetUtcNow(), protector.GetHashCode());
+
+        logger.LogInformation(
+            "Demo county seeded (seed {Seed}, {From}–{Today}): {Visits} visits, {Tickets} tickets, {Periods} ticket periods, {Matters} matters, {Transitions} transitions, {Clocks} clocks, {Petitioners} petitioners, {Evaluations} evaluations in {Elapsed:F1} s",
+            options.Seed, history.Start.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), history.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), counts.visits, counts.tickets, counts.ticketPeriods, counts.matters,
+            counts.transitions, counts.clocks, counts.petitioners, counts.evaluations, stopwatch.Elapsed.TotalSeconds);
         return true;
+    }
+
+    /// <summary>The center row and the ids every other row refers to; ids are assigned here so rows can be copied in bulk.</summary>
+    static async Task<DemoIds> CreateStructureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateOnly today, CancellationToken cancellationToken)
+    {
+        const string insertCenter = """
+            INSERT INTO center (code, name, county)
+            VALUES (@CenterCode, @CenterName, @County)
+            RETURNING id
+            """;
+        var ids = new DemoIds
+        {
+            CenterId = await connection.ExecuteScalarAsync<int>(new CommandDefinition(insertCenter,
+                new { DemoCounty.CenterCode, DemoCounty.CenterName, DemoCounty.County }, transaction, cancellationToken: cancellationToken)),
+        };
+
+        // The rule version in force today, as a clock started now would take it.
+        const string rules = """
+            SELECT DISTINCT ON (code) code, id
+            FROM deadline_rule
+            WHERE code IN ('handling', 'first_contact', 'acceptance_notice') AND effective_from <= @today
+            ORDER BY code, effective_from DESC
+            """;
+        var rule = (await connection.QueryAsync<(string Code, int Id)>(new CommandDefinition(rules,
+                new { today = today.ToDateTime(TimeOnly.MinValue) }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(r => r.Code, r => r.Id);
+        ids.HandlingRule = rule["handling"];
+        ids.FirstContactRule = rule["first_contact"];
+        ids.AcceptanceRule = rule["acceptance_notice"];
+
+        var next = 0;
+        foreach (var unit in DemoCounty.Departments)
+        {
+            ids.Units[unit.Code] = ++next;
+            ids.UnitNames[next] = unit.Name;
+        }
+
+        for (var s = 0; s < DemoCounty.Streets.Length; s++)
+        {
+            var street = DemoCounty.Streets[s];
+            ids.Units[street.Code] = ++next;
+            ids.UnitNames[next] = street.Name;
+            for (var v = 0; v < street.Villages.Length; v++)
+            {
+                ids.Units[VillageCode(street, v)] = ++next;
+                ids.UnitNames[next] = street.Villages[v];
+                ids.Villages.Add((next, s, street.Villages[v]));
+            }
+        }
+
+        for (var i = 0; i < DemoCounty.Lines.Length; i++)
+        {
+            ids.Lines[DemoCounty.Lines[i].Code] = i + 1;
+        }
+
+        for (var i = 0; i < DemoCounty.Windows.Length; i++)
+        {
+            ids.Windows[DemoCounty.Windows[i].Code] = i + 1;
+        }
+
+        return ids;
+    }
+
+    static string VillageCode(DemoStreet street, int index) => $"{street.Code}-{index + 1:D2}";
+
+    static IEnumerable<(int Id, int? ParentId, string Kind, string Code, string Name)> UnitRows(DemoIds ids)
+    {
+        foreach (var unit in DemoCounty.Departments)
+        {
+            yield return (ids.Units[unit.Code], null, unit.Kind, unit.Code, unit.Name);
+        }
+
+        foreach (var street in DemoCounty.Streets)
+        {
+            var streetId = ids.Units[street.Code];
+            yield return (streetId, null, street.Kind, street.Code, street.Name);
+            for (var v = 0; v < street.Villages.Length; v++)
+            {
+                var code = VillageCode(street, v);
+                yield return (ids.Units[code], streetId, "village", code, street.Villages[v]);
+            }
+        }
+    }
+
+    /// <summary>Ids were assigned here, so the identity sequences must move past them before the app inserts its own rows.</summary>
+    static async Task AdvanceSequencesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, long> lastIds)
+    {
+        const string advance = """
+            SELECT setval(pg_get_serial_sequence(@table, 'id'), @last)
+            """;
+        foreach (var (table, last) in lastIds)
+        {
+            if (last > 0)
+            {
+                await connection.ExecuteAsync(advance, new { table, last }, transaction);
+            }
+        }
     }
 }

@@ -1,0 +1,142 @@
+using Dapper;
+using Npgsql;
+using OpsBoard.Data.Personal;
+
+namespace OpsBoard.Data.Reception;
+
+public sealed record PetitionerFound(long Id, string Name, string? IdTail, string? Phone, string? Locality);
+
+public sealed record PastVisit(long VisitId, DateOnly Day, string? MatterCode, string? Category, string Level, int Headcount, bool IsFirstVisit);
+
+public sealed record OpenMatter(long Id, string Code, string Category, string Summary, string Status, DateTime ReceivedAt, string? Unit);
+
+public sealed record PetitionerHistory(PetitionerFound Petitioner, IReadOnlyList<PastVisit> Visits, IReadOnlyList<OpenMatter> OpenMatters);
+
+public sealed record Choice(string Value, string Text, string? GroupName);
+
+public sealed record TicketView(long Id, string Number, string LineName, DateTime IssuedAt, bool Priority, int AheadOfIt, string CenterName);
+
+/// <summary>What the registration desk looks up before it issues anything.</summary>
+public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtector protector, TimeProvider time)
+{
+    const string PetitionerColumns = """
+        p.id, p.name, p.id_number_tail AS IdTail, p.phone, u.name AS Locality
+        """;
+
+    public async Task<IReadOnlyList<PetitionerFound>> FindAsync(int centerId, string? idNumber, string? name, string? phone, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (!string.IsNullOrWhiteSpace(idNumber))
+        {
+            var number = ChineseIdNumber.Parse(idNumber);
+            var sql = $"""
+                SELECT {PetitionerColumns}
+                FROM petitioner p
+                LEFT JOIN unit u ON u.id = p.locality_id
+                WHERE p.center_id = @centerId AND p.id_number_hash = @hash
+                """;
+            return [.. await connection.QueryAsync<PetitionerFound>(sql, new { centerId, hash = protector.LookupHash(number) })];
+        }
+
+        var byName = $"""
+            SELECT {PetitionerColumns}
+            FROM petitioner p
+            LEFT JOIN unit u ON u.id = p.locality_id
+            WHERE p.center_id = @centerId AND p.name = @name AND (@phone::text IS NULL OR p.phone = @phone)
+            ORDER BY p.id
+            LIMIT 20
+            """;
+        return [.. await connection.QueryAsync<PetitionerFound>(byName, new { centerId, name = name?.Trim(), phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim() })];
+    }
+
+    public async Task<PetitionerHistory?> HistoryAsync(int centerId, long petitionerId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var petitionerSql = $"""
+            SELECT {PetitionerColumns}
+            FROM petitioner p
+            LEFT JOIN unit u ON u.id = p.locality_id
+            WHERE p.center_id = @centerId AND p.id = @petitionerId
+            """;
+        var petitioner = await connection.QuerySingleOrDefaultAsync<PetitionerFound>(petitionerSql, new { centerId, petitionerId });
+        if (petitioner is null)
+        {
+            return null;
+        }
+
+        // Visits where this person was the principal or one of the named visitors.
+        const string visitsSql = """
+            SELECT v.id AS VisitId, v.visit_day AS Day, m.code AS MatterCode, c.name AS Category, v.level, v.headcount,
+                   v.is_first_visit AS IsFirstVisit
+            FROM visit v
+            LEFT JOIN matter m ON m.id = v.matter_id
+            LEFT JOIN matter_category c ON c.code = m.category
+            WHERE v.center_id = @centerId
+              AND (v.petitioner_id = @petitionerId
+                   OR EXISTS (SELECT 1 FROM visit_person vp WHERE vp.visit_id = v.id AND vp.petitioner_id = @petitionerId))
+            ORDER BY v.arrived_at DESC
+            LIMIT 50
+            """;
+        const string mattersSql = """
+            SELECT m.id, m.code, c.name AS Category, m.summary, m.status, m.received_at AS ReceivedAt, u.name AS Unit
+            FROM matter m
+            JOIN matter_category c ON c.code = m.category
+            LEFT JOIN unit u ON u.id = m.responsible_unit_id
+            WHERE m.center_id = @centerId AND m.petitioner_id = @petitionerId
+              AND m.closed_at IS NULL AND m.status NOT IN ('not_accepted', 'finalized')
+            ORDER BY m.received_at DESC
+            """;
+        var visits = await connection.QueryAsync<PastVisit>(visitsSql, new { centerId, petitionerId });
+        var matters = await connection.QueryAsync<OpenMatter>(mattersSql, new { centerId, petitionerId });
+        return new PetitionerHistory(petitioner, [.. visits], [.. matters]);
+    }
+
+    public async Task<IReadOnlyList<Choice>> CategoriesAsync() =>
+        await ChoicesAsync("SELECT code AS Value, name AS Text, NULL::text AS GroupName FROM matter_category ORDER BY sort", new { });
+
+    public async Task<IReadOnlyList<Choice>> ServiceLinesAsync(int centerId) =>
+        await ChoicesAsync("""
+            SELECT id::text AS Value, code || ' ' || name AS Text, NULL::text AS GroupName
+            FROM service_line
+            WHERE center_id = @centerId AND active
+            ORDER BY code
+            """, new { centerId });
+
+    /// <summary>Villages grouped under their street or town, for the locality picker.</summary>
+    public async Task<IReadOnlyList<Choice>> LocalitiesAsync(int centerId) =>
+        await ChoicesAsync("""
+            SELECT v.id::text AS Value, v.name AS Text, s.name AS GroupName
+            FROM unit v
+            JOIN unit s ON s.id = v.parent_id
+            WHERE v.center_id = @centerId AND v.kind = 'village' AND v.active
+            ORDER BY s.code, v.code
+            """, new { centerId });
+
+    public async Task<IReadOnlyList<Choice>> WaitingAreasAsync(int centerId) =>
+        await ChoicesAsync("SELECT id::text AS Value, name || '（' || seats || ' 座）' AS Text, NULL::text AS GroupName FROM waiting_area WHERE center_id = @centerId ORDER BY id", new { centerId });
+
+    async Task<IReadOnlyList<Choice>> ChoicesAsync(string sql, object parameters)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<Choice>(sql, parameters)];
+    }
+
+    public async Task<TicketView?> TicketAsync(int centerId, long ticketId, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT t.id, t.number, l.name AS LineName, t.issued_at AS IssuedAt, t.priority,
+                   (SELECT count(*)::int FROM ticket o
+                    WHERE o.service_line_id = t.service_line_id AND o.issued_on = t.issued_on AND o.state = 'waiting'
+                      AND (o.priority > t.priority OR (o.priority = t.priority AND (o.queue_at, o.id) < (t.queue_at, t.id)))) AS AheadOfIt,
+                   c.name AS CenterName
+            FROM ticket t
+            JOIN service_line l ON l.id = t.service_line_id
+            JOIN center c ON c.id = t.center_id
+            WHERE t.id = @ticketId AND t.center_id = @centerId
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<TicketView>(sql, new { ticketId, centerId });
+    }
+
+    public DateOnly Today => ChinaTime.Today(time);
+}

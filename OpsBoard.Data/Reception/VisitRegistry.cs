@@ -1,0 +1,288 @@
+using Dapper;
+using Npgsql;
+using OpsBoard.Data.Live;
+using OpsBoard.Data.Personal;
+
+namespace OpsBoard.Data.Reception;
+
+public sealed record Visitor(string Name, string IdNumber, string? Phone);
+
+public sealed record RegisterVisit
+{
+    public required int CenterId { get; init; }
+    public required int UserId { get; init; }
+
+    /// <summary>The form's one-time key: submitting the same form twice returns the first visit.</summary>
+    public required Guid RequestKey { get; init; }
+
+    public required Visitor Principal { get; init; }
+
+    /// <summary>Further named visitors; a collective visit records at most five representatives (条例 第二十条).</summary>
+    public IReadOnlyList<Visitor> Representatives { get; init; } = [];
+
+    /// <summary>People present, companions included.</summary>
+    public required int Headcount { get; init; }
+
+    public long? MatterId { get; init; }
+    public string? Category { get; init; }
+    public string? Summary { get; init; }
+    public int? LocalityId { get; init; }
+    public required int ServiceLineId { get; init; }
+    public bool Priority { get; init; }
+    public string? PriorityReason { get; init; }
+    public IReadOnlyList<string> Behaviours { get; init; } = [];
+    public int? WaitingAreaId { get; init; }
+}
+
+public sealed record Registered(long VisitId, long TicketId, string Number, bool Repeated);
+
+/// <summary>The registration desk: a visit, its visitors, its matter and its ticket, in one transaction.</summary>
+public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProtector protector, TimeProvider time)
+{
+    public const int MaxHeadcount = 500;
+    public const int MaxRepresentatives = 5;
+    static readonly string[] KnownBehaviours = ["noise", "sit_in", "lingering"];
+
+    /// <summary>Checks a registration and returns every problem, keyed by field, in words the clerk can act on.</summary>
+    public static Dictionary<string, string> Validate(RegisterVisit visit)
+    {
+        var errors = new Dictionary<string, string>();
+        if (string.IsNullOrWhiteSpace(visit.Principal.Name))
+        {
+            errors["Name"] = "请填写来访人姓名";
+        }
+
+        if (!ChineseIdNumber.TryParse(visit.Principal.IdNumber, out _, out var idError))
+        {
+            errors["IdNumber"] = idError;
+        }
+
+        if (visit.Principal.Phone is { Length: > 0 } phone && !IsPhone(phone))
+        {
+            errors["Phone"] = "联系电话格式不正确";
+        }
+
+        if (visit.Headcount is < 1 or > MaxHeadcount)
+        {
+            errors["Headcount"] = $"来访人数应在 1 到 {MaxHeadcount} 之间";
+        }
+
+        if (visit.Representatives.Count > MaxRepresentatives)
+        {
+            errors["Representatives"] = "集体访最多登记 5 名代表（《信访工作条例》第二十条）";
+        }
+        else if (visit.Representatives.Count + 1 > visit.Headcount)
+        {
+            errors["Headcount"] = "来访人数不能少于登记的人数";
+        }
+
+        for (var i = 0; i < visit.Representatives.Count; i++)
+        {
+            var r = visit.Representatives[i];
+            if (string.IsNullOrWhiteSpace(r.Name) || !ChineseIdNumber.TryParse(r.IdNumber, out _, out _))
+            {
+                errors[$"Representatives[{i}]"] = $"第 {i + 1} 名代表的姓名或身份证号码无效";
+            }
+        }
+
+        if (visit.MatterId is null && (string.IsNullOrWhiteSpace(visit.Category) || string.IsNullOrWhiteSpace(visit.Summary)))
+        {
+            errors["Summary"] = "新事项须选择类别并填写诉求摘要";
+        }
+
+        if (visit.Priority && string.IsNullOrWhiteSpace(visit.PriorityReason))
+        {
+            errors["PriorityReason"] = "绿色通道须注明原因（老、弱、病、残、孕）";
+        }
+
+        if (visit.Behaviours.Any(b => !KnownBehaviours.Contains(b)))
+        {
+            errors["Behaviours"] = "异常行为选项无效";
+        }
+
+        return errors;
+    }
+
+    static bool IsPhone(string phone) => phone.Length is >= 5 and <= 20 && phone.All(c => char.IsAsciiDigit(c) || c is '-' or '+');
+
+    public async Task<Registered> RegisterAsync(RegisterVisit visit, CancellationToken cancellationToken = default)
+    {
+        var errors = Validate(visit);
+        if (errors.Count > 0)
+        {
+            throw new FloorException(string.Join("；", errors.Values));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var existing = await FindByRequestKeyAsync(connection, transaction, visit.RequestKey);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var now = time.GetUtcNow();
+        var day = ChinaTime.Today(time);
+        var principalId = await UpsertPetitionerAsync(connection, transaction, visit.CenterId, visit.Principal, visit.LocalityId);
+        var matterId = visit.MatterId is { } chosen
+            ? await RequireMatterAsync(connection, transaction, visit.CenterId, chosen)
+            : await OpenMatterAsync(connection, transaction, visit, principalId, now, day);
+
+        const string visitSql = """
+            INSERT INTO visit (center_id, matter_id, petitioner_id, arrived_at, visit_day, headcount, is_first_visit,
+                               level, behaviours, locality_id, registered_by, request_key)
+            VALUES (@CenterId, @matterId, @principalId, @now, @day, @Headcount, @first,
+                    'county', @behaviours, @LocalityId, @UserId, @RequestKey)
+            ON CONFLICT (request_key) DO NOTHING
+            RETURNING id
+            """;
+        var visitId = await connection.ExecuteScalarAsync<long?>(visitSql, new
+        {
+            visit.CenterId, matterId, principalId, now, day, visit.Headcount, first = visit.MatterId is null,
+            behaviours = visit.Behaviours.ToArray(), visit.LocalityId, visit.UserId, visit.RequestKey,
+        }, transaction);
+        if (visitId is null)
+        {
+            // The same form raced itself into another transaction that committed first.
+            await transaction.RollbackAsync(cancellationToken);
+            return await FindByRequestKeyAsync(connection, null, visit.RequestKey)
+                ?? throw new FloorException("登记未完成，请重试。");
+        }
+
+        await connection.ExecuteAsync(
+            "INSERT INTO visit_person (visit_id, petitioner_id, is_representative) VALUES (@visitId, @principalId, @collective)",
+            new { visitId, principalId, collective = visit.Headcount >= 5 }, transaction);
+        foreach (var representative in visit.Representatives)
+        {
+            var id = await UpsertPetitionerAsync(connection, transaction, visit.CenterId, representative, visit.LocalityId);
+            await connection.ExecuteAsync("""
+                INSERT INTO visit_person (visit_id, petitioner_id, is_representative)
+                VALUES (@visitId, @id, true)
+                ON CONFLICT (visit_id, petitioner_id) DO NOTHING
+                """, new { visitId, id }, transaction);
+        }
+
+        var line = await connection.QuerySingleOrDefaultAsync<(int Id, string Code)>(
+            "SELECT id, code FROM service_line WHERE id = @ServiceLineId AND center_id = @CenterId AND active",
+            new { visit.ServiceLineId, visit.CenterId }, transaction);
+        if (line.Id == 0)
+        {
+            throw new FloorException("所选业务不存在或已停用。");
+        }
+
+        var seq = await TicketStore.NextSequenceAsync(connection, transaction, line.Id, day);
+        var number = $"{line.Code}{seq:000}";
+        const string ticketSql = """
+            INSERT INTO ticket (center_id, visit_id, service_line_id, issued_on, seq, number, priority, priority_reason,
+                                state, queue_at, issued_at)
+            VALUES (@CenterId, @visitId, @lineId, @day, @seq, @number, @Priority, @reason, 'waiting', @now, @now)
+            RETURNING id
+            """;
+        var ticketId = await connection.ExecuteScalarAsync<long>(ticketSql, new
+        {
+            visit.CenterId, visitId, lineId = line.Id, day, seq, number, visit.Priority,
+            reason = visit.Priority ? visit.PriorityReason!.Trim() : null, now,
+        }, transaction);
+        await TicketStore.OpenPeriodAsync(connection, transaction, ticketId, "waiting", null, now);
+        await EnterWaitingAreaAsync(connection, transaction, visit, visitId.Value, now, day);
+
+        await LiveJournal.AppendAsync(connection, transaction, "visit.registered", visit.CenterId,
+            payload: new { visitId, visit.Headcount, collective = visit.Headcount >= 5, visit.Priority });
+        await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", visit.CenterId, payload: new { id = ticketId, number });
+        await transaction.CommitAsync(cancellationToken);
+        return new Registered(visitId.Value, ticketId, number, false);
+    }
+
+    static async Task<Registered?> FindByRequestKeyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid requestKey)
+    {
+        const string sql = """
+            SELECT v.id AS VisitId, t.id AS TicketId, t.number, true AS Repeated
+            FROM visit v
+            JOIN ticket t ON t.visit_id = v.id AND t.transferred_from IS NULL
+            WHERE v.request_key = @requestKey
+            """;
+        return await connection.QuerySingleOrDefaultAsync<Registered>(sql, new { requestKey }, transaction);
+    }
+
+    async Task<long> UpsertPetitionerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, Visitor visitor, int? localityId)
+    {
+        var number = ChineseIdNumber.Parse(visitor.IdNumber);
+        const string sql = """
+            INSERT INTO petitioner (center_id, name, id_number_enc, id_number_hash, id_number_tail, gender, birth_date, phone, locality_id)
+            VALUES (@centerId, @name, @enc, @hash, @tail, @Gender, @birth, @phone, @localityId)
+            ON CONFLICT (center_id, id_number_hash) DO UPDATE
+            SET name = excluded.name,
+                phone = coalesce(excluded.phone, petitioner.phone),
+                locality_id = coalesce(excluded.locality_id, petitioner.locality_id)
+            RETURNING id
+            """;
+        return await connection.ExecuteScalarAsync<long>(sql, new
+        {
+            centerId, name = visitor.Name.Trim(), enc = protector.Encrypt(number), hash = protector.LookupHash(number),
+            tail = number.Tail, number.Gender, birth = number.BirthDate,
+            phone = string.IsNullOrWhiteSpace(visitor.Phone) ? null : visitor.Phone.Trim(), localityId,
+        }, transaction);
+    }
+
+    static async Task<long> RequireMatterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, long matterId)
+    {
+        var status = await connection.ExecuteScalarAsync<string?>(
+            "SELECT status FROM matter WHERE id = @matterId AND center_id = @centerId", new { matterId, centerId }, transaction);
+        return status switch
+        {
+            null => throw new FloorException("所选信访事项不存在。"),
+            _ => matterId,
+        };
+    }
+
+    static async Task<long> OpenMatterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RegisterVisit visit, long petitionerId,
+        DateTimeOffset now, DateOnly day)
+    {
+        var id = await connection.ExecuteScalarAsync<long>("SELECT nextval(pg_get_serial_sequence('matter', 'id'))", transaction: transaction);
+        const string sql = """
+            INSERT INTO matter (id, center_id, code, source, category, summary, petitioner_id, locality_id, status,
+                                is_collective, received_at)
+            VALUES (@id, @CenterId, @code, 'visit', @Category, @summary, @petitionerId, @LocalityId, 'registered',
+                    @collective, @now);
+            INSERT INTO matter_transition (matter_id, from_status, to_status, at, user_id, note)
+            VALUES (@id, NULL, 'registered', @now, @UserId, '来访登记');
+            """;
+        try
+        {
+            await connection.ExecuteAsync(sql, new
+            {
+                id, visit.CenterId, code = $"XF{day:yyyyMMdd}-{id:000000}", visit.Category, summary = visit.Summary!.Trim(),
+                petitionerId, visit.LocalityId, collective = visit.Headcount >= 5, now, visit.UserId,
+            }, transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new FloorException("事项类别或属地无效。");
+        }
+
+        return id;
+    }
+
+    static async Task EnterWaitingAreaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RegisterVisit visit, long visitId,
+        DateTimeOffset now, DateOnly day)
+    {
+        const string areaSql = """
+            SELECT id
+            FROM waiting_area
+            WHERE center_id = @CenterId AND (@WaitingAreaId::int IS NULL OR id = @WaitingAreaId)
+            ORDER BY id
+            LIMIT 1
+            """;
+        var areaId = await connection.ExecuteScalarAsync<int?>(areaSql, new { visit.CenterId, visit.WaitingAreaId }, transaction);
+        if (areaId is null)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync("""
+            INSERT INTO waiting_movement (area_id, visit_id, people, at, day, user_id)
+            VALUES (@areaId, @visitId, @Headcount, @now, @day, @UserId)
+            """, new { areaId, visitId, visit.Headcount, now, day, visit.UserId }, transaction);
+        await LiveJournal.AppendAsync(connection, transaction, "waiting.entered", visit.CenterId, payload: new { areaId, people = visit.Headcount });
+    }
+}

@@ -1,0 +1,25 @@
+namespace OpsBoard.Web.Live;
+
+/// <summary>Which screen regions an event kind makes stale. Screens re-fetch only those.</summary>
+public static class LiveRegions
+{
+    public const string Serving = "serving";
+    public const string Queue = "queue";
+    public const string Totals = "totals";
+    public const string Occupancy = "occupancy";
+    public const string Alerts = "alerts";
+    public const string Duty = "duty";
+    public const string Hall = "hall";
+    public const string Kpi = "kpi";
+
+    public static IReadOnlyList<string> For(string kind) => kind.Split('.')[0] switch
+    {
+        "visit" => [Totals, Queue, Occupancy, Kpi],
+        "ticket" => [Serving, Queue, Hall, Kpi],
+        "waiting" => [Occupancy],
+        "roster" => [Serving, Duty],
+        "evaluation" => [Kpi],
+        "system" or "clock" or "slip" or "supervision" => [Alerts],
+        _ => [],
+    };
+}

@@ -1,0 +1,156 @@
+// Live screens: one SignalR connection, regions re-fetched from fragment endpoints when the server says they changed.
+// The server renders every fragment with the same Razor component as the full page.
+(() => {
+  "use strict";
+  const root = document.querySelector("[data-live]");
+  if (!root) return;
+
+  const device = root.dataset.device || "";
+  const fragments = root.dataset.fragments;
+  const staleAfterMs = 90_000;      // a region older than this is greyed out even if the connection looks fine
+  const safetyRefreshMs = 60_000;   // screens also re-read everything now and then: no event, no drift
+  let lastId = Number(root.dataset.lastId || 0);
+  let connected = false;
+
+  const query = device ? `?device=${encodeURIComponent(device)}` : "";
+  const regions = () => [...root.querySelectorAll("section.region[data-region]")];
+
+  // Fixed 1920×1080 design scaled to the screen: the same layout on a 1080p panel and on 4K.
+  function fit() {
+    const w = Number(root.dataset.designWidth), h = Number(root.dataset.designHeight);
+    if (!w || !h) return;
+    const scale = Math.min(window.innerWidth / w, window.innerHeight / h);
+    root.style.transform = `scale(${scale})`;
+  }
+  window.addEventListener("resize", fit);
+  fit();
+
+  function fragmentUrl(region) {
+    return fragments + (region === "hall" ? "board" : region) + query;
+  }
+
+  async function refresh(name) {
+    const current = root.querySelector(`section.region[data-region="${name}"]`);
+    if (!current) return;
+    try {
+      const response = await fetch(fragmentUrl(name), { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const fresh = holder.querySelector("section.region");
+      if (!fresh) throw new Error("empty fragment");
+      fresh.dataset.updated = String(Date.now());
+      current.replaceWith(fresh);
+      drawGauges(fresh);
+      if (name === "hall") announce(fresh);
+    } catch (error) {
+      current.classList.add("stale");
+      console.warn(`OpsBoard: region ${name} not refreshed`, error);
+    }
+  }
+
+  const refreshAll = () => Promise.all(regions().map(r => refresh(r.dataset.region)));
+
+  // ECharts gauges for occupancy; warn at 80 %, alarm at 100 %.
+  function drawGauges(scope) {
+    if (!window.echarts) return;
+    scope.querySelectorAll("[data-gauge]").forEach(el => {
+      const chart = echarts.getInstanceByDom(el) || echarts.init(el, null, { renderer: "svg" });
+      chart.setOption({
+        series: [{
+          type: "gauge", min: 0, max: 120, splitNumber: 6, radius: "95%",
+          axisLine: { lineStyle: { width: 14, color: [[0.8 / 1.2, "#2e9d5b"], [1 / 1.2, "#e0a100"], [1, "#d9363e"]] } },
+          pointer: { width: 5 }, axisLabel: { color: "#9fb3c8", fontSize: 12 }, splitLine: { length: 10 },
+          detail: { formatter: "{value}%", color: "#fff", fontSize: 28, offsetCenter: [0, "70%"] },
+          title: { show: false },
+          data: [{ value: Number(el.dataset.value) }],
+        }],
+      });
+    });
+  }
+
+  // Hall voice call, off by default: the browser's own Chinese speech synthesis.
+  let voice = false, lastSpoken = null;
+  const voiceButton = root.querySelector("[data-voice]");
+  if (voiceButton) {
+    voiceButton.addEventListener("click", () => {
+      voice = !voice;
+      voiceButton.setAttribute("aria-pressed", String(voice));
+      voiceButton.textContent = voice ? "关闭语音叫号" : "开启语音叫号";
+    });
+  }
+  function announce(section) {
+    const now = section.querySelector(".hall-now[data-number]");
+    if (!now) return;
+    const key = now.dataset.number + now.dataset.calledAt;
+    if (voice && lastSpoken !== key && "speechSynthesis" in window) {
+      const text = `请 ${now.dataset.number.split("").join(" ")} 号，到 ${now.dataset.window}`;
+      const utterance = new SpeechSynthesisUtterance(text);
+      utterance.lang = "zh-CN";
+      speechSynthesis.speak(utterance);
+    }
+    lastSpoken = key;
+  }
+
+  // Freshness: every region says how old it is, and greys out when stale or when the connection is down.
+  function tick() {
+    const now = Date.now();
+    regions().forEach(r => {
+      const age = Math.max(0, Math.round((now - Number(r.dataset.updated || now)) / 1000));
+      const label = r.querySelector(".age");
+      if (label) label.textContent = String(age);
+      r.classList.toggle("stale", !connected || now - Number(r.dataset.updated) > staleAfterMs);
+    });
+    const clock = root.querySelector("[data-clock]");
+    if (clock) clock.textContent = new Date().toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+  }
+  setInterval(tick, 1000);
+
+  function setConnected(state, text) {
+    connected = state;
+    root.classList.toggle("offline", !state);
+    const badge = root.querySelector("[data-connection]");
+    if (badge) badge.textContent = text;
+    tick();
+  }
+
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl("/hubs/live" + query)
+    // Never give up: an unattended screen must come back by itself after the app or the network does.
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(500 * 2 ** ctx.previousRetryCount, 5000) })
+    .build();
+
+  connection.on("changed", change => {
+    const onPage = new Set(regions().map(r => r.dataset.region));
+    const wanted = change.regions.filter(r => onPage.has(r));
+    lastId = Math.max(lastId, change.lastId);
+    wanted.forEach(refresh);
+  });
+
+  async function resume() {
+    // The server's newest event id: larger than ours means we missed something while away.
+    const latest = await connection.invoke("Resume", lastId);
+    if (latest > lastId) await refreshAll();
+    lastId = Math.max(lastId, latest);
+    setConnected(true, "实时连接正常");
+  }
+
+  connection.onreconnecting(() => setConnected(false, "连接中断，正在重连…"));
+  connection.onreconnected(() => resume().catch(() => {}));
+  connection.onclose(() => { setConnected(false, "连接中断，正在重连…"); setTimeout(start, 2000); });
+
+  async function start() {
+    try {
+      await connection.start();
+      await resume();
+    } catch {
+      setConnected(false, "连接中断，正在重连…");
+      setTimeout(start, 2000);
+    }
+  }
+
+  setInterval(() => { if (connected) refreshAll(); }, safetyRefreshMs);
+  root.querySelectorAll("section.region").forEach(r => r.dataset.updated = String(Date.now()));
+  drawGauges(root);
+  start();
+})();
