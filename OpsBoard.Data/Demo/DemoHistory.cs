@@ -92,6 +92,11 @@ sealed class DemoHistory
 
     public DateOnly Start => start;
 
+    /// <summary>Whether the center is open at this moment: a working day between opening and closing time.</summary>
+    public bool FloorOpen => calendar.IsWorkingDay(today) && nowSecond is >= Open and < Close;
+
+    public DateTime OpeningToday => At(today, Open);
+
     public long Visits => visitId;
 
     public long Matters => matterId;
@@ -187,6 +192,14 @@ sealed class DemoHistory
         var total = requestedVisits > 0 ? requestedVisits : (long)Math.Round(DefaultVisitsPerWorkingDay * totalWeight);
         var perWeight = totalWeight > 0 ? total / totalWeight : 0;
 
+        // Today keeps at least a realistic morning whatever the size asked for, so even a small test history opens on a
+        // busy floor; the other days share the rest in proportion to their weights.
+        var todayCount = Math.Min(total, Math.Max(
+            (long)Math.Round(weights[^1] / Math.Max(totalWeight, double.Epsilon) * total),
+            (long)Math.Round(DefaultVisitsPerWorkingDay * weights[^1])));
+        var rest = total - todayCount;
+        var restWeight = totalWeight - weights[^1];
+
         var chunk = new DemoChunk();
         var cumulative = 0.0;
         long allocated = 0;
@@ -199,11 +212,20 @@ sealed class DemoHistory
                 chunk = new DemoChunk();
             }
 
-            // Cumulative rounding: the day counts add up to exactly the requested total.
-            cumulative += weights[i];
-            var upTo = totalWeight > 0 ? (long)Math.Round(cumulative / totalWeight * total) : 0;
-            var count = (int)(upTo - allocated);
-            allocated = upTo;
+            int count;
+            if (i == days.Count - 1)
+            {
+                count = (int)todayCount;
+            }
+            else
+            {
+                // Cumulative rounding: the day counts add up to exactly the requested total.
+                cumulative += weights[i];
+                var upTo = restWeight > 0 ? (long)Math.Round(cumulative / restWeight * rest) : 0;
+                count = (int)(upTo - allocated);
+                allocated = upTo;
+            }
+
             GenerateDay(day, count, perWeight, chunk);
         }
 
@@ -266,10 +288,10 @@ sealed class DemoHistory
         {
             // The demo opens on a live floor: a handful of people came in just now for the general reception line,
             // so the three reception windows are busy and some tickets wait, whatever the draws of the morning were.
-            var late = visits.Where(v => v.Level == "county").TakeLast(Math.Max(6, visits.Count / 4)).ToList();
+            var late = visits.Where(v => v.Level == "county").TakeLast(Math.Max(8, visits.Count / 4)).ToList();
             foreach (var visit in late)
             {
-                visit.Arrived = At(day, nowSecond - random.Between(60, 25 * 60));
+                visit.Arrived = At(day, nowSecond - random.Between(60, 12 * 60));
                 visit.Case.Line = 'A';
             }
 
@@ -348,6 +370,11 @@ sealed class DemoHistory
             }
         }
 
+        if (isToday)
+        {
+            WaitingHall(visits, day, chunk);
+        }
+
         foreach (var visit in visits)
         {
             var ticket = visit.Ticket;
@@ -393,6 +420,28 @@ sealed class DemoHistory
             OtherChannels(day, "letter", Stochastic(perWeight * 0.10 * fullDay), chunk);
             OtherChannels(day, "online", Stochastic(perWeight * 0.16 * (working ? 1.0 : 0.5)), chunk);
             OtherChannels(day, "phone", Stochastic(perWeight * 0.06 * fullDay), chunk);
+        }
+    }
+
+    /// <summary>
+    /// Today's ledger of the waiting hall (候访区): people sit down when their ticket is issued and leave for the window
+    /// when they are served (or are given up as no-shows). Only today is kept: occupancy is a figure of the live floor.
+    /// </summary>
+    void WaitingHall(List<VisitRow> visits, DateOnly day, DemoChunk chunk)
+    {
+        foreach (var visit in visits)
+        {
+            if (visit.Ticket is not { } ticket)
+            {
+                continue;
+            }
+
+            chunk.Movements.Add(new WaitingMovementRow(visit.Id, visit.Headcount, ticket.Issued, day, visit.RegisteredBy));
+            var left = ticket.FinalState == "no_show" ? ticket.Closed : ticket.Periods.Find(p => p.State == "serving").Start;
+            if (left <= now)
+            {
+                chunk.Movements.Add(new WaitingMovementRow(visit.Id, -visit.Headcount, left.Value, day, null));
+            }
         }
     }
 

@@ -114,6 +114,9 @@ sealed record EvaluationRow(long Id, long? VisitId, long? MatterId, string Ratin
 
 sealed record TicketCounterRow(int LineId, DateOnly Day, int LastSeq);
 
+/// <summary>People entering (+) or leaving (−) the waiting hall; occupancy is their running sum for the day.</summary>
+sealed record WaitingMovementRow(long VisitId, int People, DateTime At, DateOnly Day, int? UserId);
+
 sealed class DemoChunk
 {
     public List<PetitionerRow> Petitioners { get; } = [];
@@ -122,6 +125,7 @@ sealed class DemoChunk
     public List<TicketRow> Tickets { get; } = [];
     public List<EvaluationRow> Evaluations { get; } = [];
     public List<TicketCounterRow> Counters { get; } = [];
+    public List<WaitingMovementRow> Movements { get; } = [];
 
     public bool IsEmpty => Petitioners.Count == 0 && Matters.Count == 0 && Visits.Count == 0;
 }
@@ -139,6 +143,7 @@ sealed class DemoIds
     public Dictionary<char, int> Lines { get; } = [];
     public Dictionary<string, int> Windows { get; } = [];
     public Dictionary<string, int> Users { get; } = [];
+    public int WaitingArea;
 
     /// <summary>Every village of the county, flattened; index is what <see cref="PetitionerInfo.Village"/> holds.</summary>
     public List<(int Id, int StreetIndex, string Name)> Villages { get; } = [];

@@ -51,7 +51,6 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         await connection.ExecuteAsync("SET CONSTRAINTS visit_person_max_representatives IMMEDIATE", transaction: transaction);
 
         var calendar = await new CalendarStore(dataSource).ReloadAsync(cancellationToken);
-        Console.WriteLine($"TIMING calendar {stopwatch.Elapsed.TotalSeconds}");
         var random = new Random(options.Seed);
         var utcNow = time.GetUtcNow().UtcDateTime;
         // Whole seconds: timestamptz keeps microseconds, and a replay must compare equal to the row it wrote.
@@ -67,23 +66,29 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
                 new NewUser(account.Login, account.DisplayName, DemoPassword, [(spec.Role, unitId)]));
         }
 
-        Console.WriteLine($"TIMING users done {stopwatch.Elapsed.TotalSeconds}");
         var history = new DemoHistory(random, ids, calendar, DemoNames.Load(), now, options.Months);
         writer.LinesAndWindows();
+        writer.WaitingArea(120);
         var (joint, duty) = history.BuildRosters();
         writer.Rosters(joint, duty);
+        if (history.FloorOpen)
+        {
+            // The rota's department staff have no logins of their own, so only the desks of demo accounts are staffed.
+            writer.WindowSessions([("DJ1", "clerk"), ("DJ2", "clerk2"), ("JT1", "window"), ("JT2", "window2")], history.OpeningToday.AddMinutes(-10));
+        }
+
         foreach (var chunk in history.Generate(options.Visits))
         {
             cancellationToken.ThrowIfCancellationRequested();
             writer.Chunk(chunk);
         }
 
-        Console.WriteLine($"TIMING chunks done {stopwatch.Elapsed.TotalSeconds}");
         await AdvanceSequencesAsync(connection, transaction, new Dictionary<string, long>
         {
             ["unit"] = ids.Units.Values.Max(),
             ["service_line"] = ids.Lines.Values.Max(),
             ["service_window"] = ids.Windows.Values.Max(),
+            ["waiting_area"] = ids.WaitingArea,
             ["petitioner"] = history.Petitioners,
             ["matter"] = history.Matters,
             ["matter_clock"] = writer.ClockCount,
@@ -106,7 +111,6 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         };
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
             Action: "demo.seeded", CenterId: ids.CenterId, Detail: new { options.Seed, options.Months, today = history.Today, counts }));
-        Console.WriteLine($"TIMING before commit {stopwatch.Elapsed.TotalSeconds}");
         await transaction.CommitAsync(cancellationToken);
 
         logger.LogInformation(
@@ -173,6 +177,8 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         {
             ids.Windows[DemoCounty.Windows[i].Code] = i + 1;
         }
+
+        ids.WaitingArea = 1;
 
         return ids;
     }

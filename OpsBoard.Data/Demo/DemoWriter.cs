@@ -147,6 +147,40 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalenda
         }
     }
 
+    public void WaitingArea(int seats)
+    {
+        const string copy = """
+            COPY waiting_area (id, center_id, name, seats)
+            FROM STDIN (FORMAT BINARY)
+            """;
+        using var w = Begin(copy);
+        w.StartRow();
+        w.Write(ids.WaitingArea, NpgsqlDbType.Integer);
+        w.Write(ids.CenterId, NpgsqlDbType.Integer);
+        w.Write("候访大厅", NpgsqlDbType.Text);
+        w.Write(seats, NpgsqlDbType.Integer);
+        w.Complete();
+    }
+
+    /// <summary>Who sits at which window right now: the reception and registration desks staffed by the demo clerks.</summary>
+    public void WindowSessions(IEnumerable<(string Window, string Login)> sessions, DateTime startedAt)
+    {
+        const string copy = """
+            COPY window_session (window_id, user_id, started_at)
+            FROM STDIN (FORMAT BINARY)
+            """;
+        using var w = Begin(copy);
+        foreach (var (window, login) in sessions)
+        {
+            w.StartRow();
+            w.Write(ids.Windows[window], NpgsqlDbType.Integer);
+            w.Write(ids.Users[login], NpgsqlDbType.Integer);
+            w.Write(startedAt, NpgsqlDbType.TimestampTz);
+        }
+
+        w.Complete();
+    }
+
     /// <summary>One month of history, parents before children so every foreign key finds its row.</summary>
     public void Chunk(DemoChunk chunk)
     {
@@ -156,6 +190,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalenda
         Tickets(chunk.Tickets);
         Counters(chunk.Counters);
         Evaluations(chunk.Evaluations);
+        Movements(chunk.Movements);
     }
 
     void Petitioners(List<PetitionerRow> rows)
@@ -565,6 +600,32 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalenda
             w.Write(e.Channel, NpgsqlDbType.Text);
             w.Write(e.At, NpgsqlDbType.TimestampTz);
             w.Write(e.RecordedBy, NpgsqlDbType.Integer);
+        }
+
+        w.Complete();
+    }
+
+    void Movements(List<WaitingMovementRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        const string copy = """
+            COPY waiting_movement (area_id, visit_id, people, at, day, user_id)
+            FROM STDIN (FORMAT BINARY)
+            """;
+        using var w = Begin(copy);
+        foreach (var m in rows)
+        {
+            w.StartRow();
+            w.Write(ids.WaitingArea, NpgsqlDbType.Integer);
+            w.Write(m.VisitId, NpgsqlDbType.Bigint);
+            w.Write(m.People, NpgsqlDbType.Integer);
+            w.Write(m.At, NpgsqlDbType.TimestampTz);
+            w.Write(m.Day, NpgsqlDbType.Date);
+            w.WriteOrNull(m.UserId);
         }
 
         w.Complete();

@@ -18,7 +18,7 @@ public sealed class DemoSeederTests(DatabaseFixture db) : IClassFixture<Database
 
     sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
-        public override DateTimeOffset GetUtcNow() => now;
+        public override DateTimeOffset GetUtcNow() => now.ToUniversalTime();
     }
 
     static DemoSeeder SeederFor(NpgsqlDataSource dataSource)
