@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Calendar;
 using OpsBoard.Data.Personal;
 
@@ -17,6 +18,7 @@ sealed class DemoHistory
     const int Open = (8 * 60 + 30) * 60;
     const int Close = (17 * 60 + 30) * 60;
     const int SlotSeconds = 30 * 60;
+    const int LastArrival = (17 * 60) * 60;
     const int DefaultVisitsPerWorkingDay = 60;
     const int MaxSeq = 999;
 
@@ -158,7 +160,7 @@ sealed class DemoHistory
             }
         }
 
-        var leaders = DemoCounty.AccountSpecs.Where(a => a.Role == Accounts.Roles.DutyLeader).ToArray();
+        var leaders = DemoCounty.AccountSpecs.Where(a => a.Role == Roles.DutyLeader).ToArray();
         var anchor = workingDays.FindIndex(d => d >= today);
         var duty = new List<DutyRosterRow>();
         for (var i = 0; i < workingDays.Count; i++)
@@ -278,13 +280,35 @@ sealed class DemoHistory
             visits.Add(NewCaseVisit(day, knownPeople));
         }
 
-        var share = isToday ? ArrivalShare(nowSecond) : 1.0;
+        PlaceArrivals(visits, day, isToday && working);
+        visits = visits.OrderBy(v => v.Arrived).ToList();
+        IssueTickets(visits, day, lineWindows, chunk);
+        if (isToday)
+        {
+            WaitingHall(visits, day, chunk);
+        }
+
+        Settle(visits, day, chunk);
+
+        if (perWeight > 0)
+        {
+            var fullDay = working ? (isToday ? ArrivalShare(nowSecond) : 1.0) : 0.0;
+            OtherChannels(day, "letter", Stochastic(perWeight * 0.10 * fullDay), chunk);
+            OtherChannels(day, "online", Stochastic(perWeight * 0.16 * (working ? 1.0 : 0.5)), chunk);
+            OtherChannels(day, "phone", Stochastic(perWeight * 0.06 * fullDay), chunk);
+        }
+    }
+
+    /// <summary>Arrival times: the day's usual curve, and on a working "today" a floor that is visibly busy now.</summary>
+    void PlaceArrivals(List<VisitRow> visits, DateOnly day, bool workingToday)
+    {
+        var share = day == today ? ArrivalShare(nowSecond) : 1.0;
         foreach (var visit in visits)
         {
             visit.Arrived = At(day, ArrivalSecond(random.NextDouble() * share));
         }
 
-        if (isToday && working && nowSecond > Open + 3600)
+        if (workingToday && nowSecond > Open + 3600 && nowSecond < LastArrival)
         {
             // The demo opens on a live floor: a handful of people came in just now for the general reception line,
             // so the three reception windows are busy and some tickets wait, whatever the draws of the morning were.
@@ -303,8 +327,12 @@ sealed class DemoHistory
                 visit.JustCalled = true;
             }
         }
+    }
 
-        visits = visits.OrderBy(v => v.Arrived).ToList();
+    /// <summary>Ids in arrival order, a ticket for everyone who came to the center, numbered per line, served by the queue model.</summary>
+    void IssueTickets(List<VisitRow> visits, DateOnly day, Dictionary<char, int[]> lineWindows, DemoChunk chunk)
+    {
+        var isToday = day == today;
         foreach (var visit in visits)
         {
             visit.Id = ++visitId;
@@ -369,12 +397,11 @@ sealed class DemoHistory
                 chunk.Counters.Add(new TicketCounterRow(ids.Lines[line], day, seqs[line]));
             }
         }
+    }
 
-        if (isToday)
-        {
-            WaitingHall(visits, day, chunk);
-        }
-
+    /// <summary>Outcomes, the matter each first visit opens, and the evaluation cards.</summary>
+    void Settle(List<VisitRow> visits, DateOnly day, DemoChunk chunk)
+    {
         foreach (var visit in visits)
         {
             var ticket = visit.Ticket;
@@ -412,14 +439,6 @@ sealed class DemoHistory
             }
 
             chunk.Visits.Add(visit);
-        }
-
-        if (perWeight > 0)
-        {
-            var fullDay = working ? (isToday ? ArrivalShare(nowSecond) : 1.0) : 0.0;
-            OtherChannels(day, "letter", Stochastic(perWeight * 0.10 * fullDay), chunk);
-            OtherChannels(day, "online", Stochastic(perWeight * 0.16 * (working ? 1.0 : 0.5)), chunk);
-            OtherChannels(day, "phone", Stochastic(perWeight * 0.06 * fullDay), chunk);
         }
     }
 
@@ -995,7 +1014,7 @@ sealed class DemoHistory
     {
         foreach (var spec in DemoCounty.AccountSpecs)
         {
-            if (spec.Role == Accounts.Roles.UnitOfficer && spec.UnitCode is not null && ids.Units[spec.UnitCode] == unitId)
+            if (spec.Role == Roles.UnitOfficer && spec.UnitCode is not null && ids.Units[spec.UnitCode] == unitId)
             {
                 return ids.Users[spec.Account.Login];
             }

@@ -42,7 +42,7 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
     /// Staff of the center and its screens hear every center event; a unit hears only events of its own unit.
     /// The message names regions and an id, never personal data, so a screen group can safely receive it.
     /// </summary>
-    internal static Dictionary<string, LiveChange> Route(IEnumerable<LiveEvent> batch)
+    public static Dictionary<string, LiveChange> Route(IEnumerable<LiveEvent> batch)
     {
         var changes = new Dictionary<string, (long LastId, HashSet<string> Regions, HashSet<string> Kinds)>();
         foreach (var e in batch)

@@ -16,14 +16,27 @@ namespace OpsBoard.Testing;
 public class AppFixture : IAsyncLifetime
 {
     readonly DatabaseFixture database;
+    readonly bool ownsDatabase;
     WebApplication? app;
     bool running;
 
-    public AppFixture() : this(new DemoDatabaseFixture())
+    public AppFixture() : this(new DemoDatabaseFixture(), ownsDatabase: true)
     {
     }
 
-    protected AppFixture(DatabaseFixture database) => this.database = database;
+    protected AppFixture(DatabaseFixture database, bool ownsDatabase)
+    {
+        this.database = database;
+        this.ownsDatabase = ownsDatabase;
+    }
+
+    /// <summary>A second node on the same database, as behind a load balancer.</summary>
+    public static async Task<AppFixture> SecondNodeAsync(AppFixture first)
+    {
+        var node = new AppFixture(first.database, ownsDatabase: false);
+        await node.StartAsync();
+        return node;
+    }
 
     public DatabaseFixture Database => database;
 
@@ -33,7 +46,11 @@ public class AppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await database.InitializeAsync();
+        if (ownsDatabase)
+        {
+            await database.InitializeAsync();
+        }
+
         await StartAsync();
     }
 
@@ -76,7 +93,10 @@ public class AppFixture : IAsyncLifetime
     {
         await StopAsync();
         app = null;
-        await database.DisposeAsync();
+        if (ownsDatabase)
+        {
+            await database.DisposeAsync();
+        }
     }
 }
 

@@ -15,10 +15,18 @@ public static class WebTestExtensions
         return await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync());
     }
 
-    public static async Task<HttpResponseMessage> SubmitAsync(this HttpClient client, string path, string formSelector, IDictionary<string, string> fields)
+    /// <summary>
+    /// Fills and posts a form of the page. <paramref name="handler"/> names the form by its Blazor form name
+    /// (the hidden <c>_handler</c> field); a trailing * matches a prefix; "form" takes the first form.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SubmitAsync(this HttpClient client, string path, string handler, IDictionary<string, string> fields)
     {
         var page = await client.GetPageAsync(path);
-        var form = page.QuerySelector<IHtmlFormElement>(formSelector) ?? throw new InvalidOperationException($"No {formSelector} on {path}");
+        var form = page.QuerySelectorAll<IHtmlFormElement>("form").FirstOrDefault(f =>
+        {
+            var name = f.QuerySelector<IHtmlInputElement>("input[name=_handler]")?.Value ?? "";
+            return handler == "form" || name == handler || (handler.EndsWith('*') && name.StartsWith(handler.TrimEnd('*'), StringComparison.Ordinal));
+        }) ?? throw new InvalidOperationException($"No form {handler} on {path}");
         var values = form.QuerySelectorAll<IHtmlInputElement>("input[name]").ToDictionary(i => i.Name!, i => i.Value);
         foreach (var (name, value) in fields)
         {

@@ -1,0 +1,40 @@
+using OpsBoard.Data.Live;
+using OpsBoard.Web.Live;
+
+namespace OpsBoard.Web.Tests.Live;
+
+public sealed class LiveRoutingTests
+{
+    static LiveEvent Event(long id, string kind, int? unit = null) => new(id, kind, 1, unit, "{}", DateTime.UtcNow);
+
+    [Fact]
+    public void Route_UnitEvent_ReachesOnlyItsOwnUnitGroup()
+    {
+        var routed = LiveDispatcher.Route([Event(1, "slip.raised", unit: 5)]);
+
+        Assert.Contains("unit:5", routed.Keys);
+        Assert.DoesNotContain("unit:6", routed.Keys);
+        Assert.Contains("center:1", routed.Keys);
+    }
+
+    [Fact]
+    public void Route_CenterEvent_NeverReachesAUnitGroup()
+    {
+        var routed = LiveDispatcher.Route([Event(1, "visit.registered")]);
+
+        Assert.DoesNotContain(routed.Keys, k => k.StartsWith("unit:", StringComparison.Ordinal));
+        Assert.Equal(["center:1", "screen:1"], routed.Keys.Order());
+    }
+
+    [Fact]
+    public void Route_BurstOfFifty_CoalescesIntoOneMessagePerGroupWithTheLastId()
+    {
+        var burst = Enumerable.Range(1, 50).Select(i => Event(i, i % 2 == 0 ? "visit.registered" : "ticket.issued"));
+
+        var routed = LiveDispatcher.Route(burst);
+
+        Assert.Equal(2, routed.Count);
+        Assert.All(routed.Values, c => Assert.Equal(50, c.LastId));
+        Assert.Equal(["hall", "kpi", "occupancy", "queue", "serving", "totals"], routed["screen:1"].Regions);
+    }
+}
