@@ -71,7 +71,7 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         {
             errors["Representatives"] = "集体访最多登记 5 名代表（《信访工作条例》第二十条）";
         }
-        else if (visit.Representatives.Count + 1 > visit.Headcount)
+        else if (visit.Headcount >= 1 && visit.Representatives.Count + 1 > visit.Headcount)
         {
             errors["Headcount"] = "来访人数不能少于登记的人数";
         }

@@ -26,7 +26,7 @@ public static class ScreenHelpers
     /// <summary>The number shown in a wall totals tile, e.g. 来访批次.</summary>
     public static async Task<int> TotalAsync(this IPage wall, string label)
     {
-        var text = await wall.Locator($"section[data-region=totals] div:has(dt:text-is('{label}')) dd").InnerTextAsync();
+        var text = await wall.Locator($"section[data-region=totals] dl.totals > div:has(dt:text-is('{label}')) > dd").InnerTextAsync();
         return int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -24,11 +24,12 @@ public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutpu
         await desk.LogInAsync("clerk");
         await desk.GotoAsync("/desk");
 
-        await desk.GetByLabel("姓名", new() { Exact = true }).FillAsync("赵六");
-        await desk.GetByLabel("身份证号码", new() { Exact = true }).Nth(1).FillAsync("11010519491231002X");
-        await desk.GetByLabel("类别").SelectOptionAsync(new SelectOptionValue { Label = "城乡建设" });
-        await desk.GetByLabel("诉求摘要（新事项必填）").FillAsync("楼道堆物影响通行");
-        await desk.GetByRole(AriaRole.Button, new() { Name = "登记并取号" }).ClickAsync();
+        var form = desk.GetByRole(AriaRole.Region, new() { Name = "登记并取号" });
+        await form.GetByLabel("姓名", new() { Exact = true }).FillAsync("赵六");
+        await form.GetByLabel("身份证号码", new() { Exact = true }).FillAsync("11010519491231002X");
+        await form.GetByLabel("类别").SelectOptionAsync(new SelectOptionValue { Label = "城乡建设" });
+        await form.GetByLabel("诉求摘要（新事项必填）").FillAsync("楼道堆物影响通行");
+        await form.GetByRole(AriaRole.Button, new() { Name = "登记并取号" }).ClickAsync();
         await Assertions.Expect(desk.Locator("[data-ticket-number]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[A-Z][0-9]{3}$"));
 
         await wall.WaitForTotalAsync("来访批次", before + 1);

@@ -70,6 +70,29 @@ public class AppFixture : IAsyncLifetime
         running = true;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        await WaitUntilHealthyAsync();
+    }
+
+    /// <summary>The scheduler starts just after the host does; tests begin once /healthz says everything is up.</summary>
+    async Task WaitUntilHealthyAsync()
+    {
+        using var client = CreateClient();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var response = await client.GetAsync("/healthz");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("The app did not become healthy: " + await response.Content.ReadAsStringAsync());
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     public async Task StopAsync()

@@ -27,7 +27,10 @@ public static class WebTestExtensions
             var name = f.QuerySelector<IHtmlInputElement>("input[name=_handler]")?.Value ?? "";
             return handler == "form" || name == handler || (handler.EndsWith('*') && name.StartsWith(handler.TrimEnd('*'), StringComparison.Ordinal));
         }) ?? throw new InvalidOperationException($"No form {handler} on {path}");
-        var values = form.QuerySelectorAll<IHtmlInputElement>("input[name]").ToDictionary(i => i.Name!, i => i.Value);
+        // As a browser does: unchecked boxes and radios are not sent.
+        var values = form.QuerySelectorAll<IHtmlInputElement>("input[name]")
+            .Where(i => i.Type is not ("checkbox" or "radio") || i.IsChecked)
+            .ToDictionary(i => i.Name!, i => i.Value);
         foreach (var (name, value) in fields)
         {
             values[name] = value;

@@ -18,7 +18,7 @@ public sealed class HealthzTests(AppFixture app) : IClassFixture<AppFixture>
     {
         var (status, body) = await GetAsync(app.CreateClient());
 
-        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
         Assert.Equal("up", body.GetProperty("database").GetProperty("status").GetString());
         Assert.Equal("up", body.GetProperty("migrations").GetProperty("status").GetString());
         Assert.Equal("up", body.GetProperty("scheduler").GetProperty("status").GetString());
@@ -48,7 +48,15 @@ public sealed class HealthzTests(AppFixture app) : IClassFixture<AppFixture>
             await admin.ExecuteAsync($"ALTER DATABASE {database} ALLOW_CONNECTIONS true");
         }
 
+        // Pooled connections were cut: the first query on each may fail before the pool replaces it.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
         var (up, _) = await GetAsync(client);
+        while (up != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            (up, _) = await GetAsync(client);
+        }
+
         Assert.Equal(HttpStatusCode.OK, up);
     }
 }
