@@ -113,8 +113,17 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         if (runAsServerUser)
         {
             Run("chown", ["-R", $"{ServerUser}:{ServerUser}", DataDirectory], asServerUser: false);
-            // The server user must be able to reach the folder through every parent.
             Run("chmod", ["700", DataDirectory], asServerUser: false);
+            // The server user must also reach the folder through every parent, which chown alone does not give.
+            try
+            {
+                Run("test", ["-w", DataDirectory], asServerUser: true);
+            }
+            catch (EmbeddedPostgresException)
+            {
+                throw new EmbeddedPostgresException(
+                    $"The {ServerUser} OS user cannot reach {DataDirectory}: make its parent folders traversable (chmod o+x) or set OpsBoard:DataDirectory elsewhere.");
+            }
         }
     }
 
