@@ -75,7 +75,9 @@ public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutpu
     [BrowserFact]
     public async Task TwoNodes_ChangeOnOne_ReachesWallConnectedToTheOther()
     {
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var second = await AppFixture.SecondNodeAsync(app);
+        output.WriteLine($"second node healthy after {started.ElapsedMilliseconds} ms");
         try
         {
             var wall = await OpenWallAsync(second);
