@@ -112,12 +112,17 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
             }
 
             await connection.ExecuteAsync("UPDATE ticket SET no_shows = 2 WHERE id = @Id", new { ticket.Id }, transaction);
+            await WaitingAreaAsync(connection, transaction, centerId, ticket.VisitId, userId, present: false);
             return await MoveAsync(connection, transaction, centerId, ticket.Id, "no_show", ticket.WindowId, userId, "ticket.no_show");
         }, cancellationToken);
 
+    /// <summary>Serving starts: the visitor and companions leave the waiting area for the window.</summary>
     public Task<TicketRow> StartServiceAsync(int centerId, long ticketId, int userId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(centerId, ticketId, userId, ["called", "on_hold"], (connection, transaction, ticket) =>
-            MoveAsync(connection, transaction, centerId, ticket.Id, "serving", ticket.WindowId, userId, "ticket.serving"), cancellationToken);
+        ChangeAsync(centerId, ticketId, userId, ["called", "on_hold"], async (connection, transaction, ticket) =>
+        {
+            await WaitingAreaAsync(connection, transaction, centerId, ticket.VisitId, userId, present: false);
+            return await MoveAsync(connection, transaction, centerId, ticket.Id, "serving", ticket.WindowId, userId, "ticket.serving");
+        }, cancellationToken);
 
     public Task<TicketRow> HoldAsync(int centerId, long ticketId, int userId, CancellationToken cancellationToken = default) =>
         ChangeAsync(centerId, ticketId, userId, ["serving"], (connection, transaction, ticket) =>
@@ -167,6 +172,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
             var newId = await connection.ExecuteScalarAsync<long>(insertSql,
                 new { targetLineId, day, seq, number = $"{code}{seq:000}", targetWindowId, queueAt, now, ticket.Id }, transaction);
             await OpenPeriodAsync(connection, transaction, newId, "waiting", targetWindowId, now);
+            await WaitingAreaAsync(connection, transaction, centerId, ticket.VisitId, userId, present: true);
             await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", centerId, payload: new { id = newId, number = $"{code}{seq:000}", from = ticket.Number });
             return await LoadAsync(connection, transaction, centerId, newId);
         }, cancellationToken);
@@ -272,6 +278,46 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         await LiveJournal.AppendAsync(connection, transaction, eventKind, centerId, payload: new { ticket.Id, ticket.Number, ticket.WindowId, userId });
         return ticket;
     }
+
+    /// <summary>
+    /// Keeps the waiting area's head count true without staff typing it: a visit's people leave when serving starts
+    /// (or the ticket is closed as a no-show) and come back when transferred to wait for another window.
+    /// </summary>
+    async Task WaitingAreaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, long visitId, int userId, bool present)
+    {
+        const string sql = """
+            SELECT m.area_id AS AreaId,
+                   (SELECT coalesce(sum(n.people), 0)::int FROM waiting_movement n
+                    WHERE n.visit_id = m.visit_id AND n.area_id = m.area_id AND n.day = m.day) AS Net,
+                   v.headcount
+            FROM waiting_movement m
+            JOIN visit v ON v.id = m.visit_id
+            WHERE m.visit_id = @visitId AND m.day = @day
+            ORDER BY m.at DESC, m.id DESC
+            LIMIT 1
+            """;
+        var day = ChinaTime.Today(time);
+        var area = await connection.QuerySingleOrDefaultAsync<WaitingPresence>(sql, new { visitId, day }, transaction);
+        if (area is null)
+        {
+            return;
+        }
+
+        var change = present ? (area.Net > 0 ? 0 : area.Headcount) : -area.Net;
+        if (change == 0)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync("""
+            INSERT INTO waiting_movement (area_id, visit_id, people, at, day, user_id)
+            VALUES (@AreaId, @visitId, @change, @now, @day, @userId)
+            """, new { area.AreaId, visitId, change, now = time.GetUtcNow(), day, userId }, transaction);
+        await LiveJournal.AppendAsync(connection, transaction, present ? "waiting.entered" : "waiting.left", centerId,
+            payload: new { area.AreaId, people = Math.Abs(change) });
+    }
+
+    sealed record WaitingPresence(int AreaId, int Net, int Headcount);
 
     internal static Task OpenPeriodAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long ticketId, string state, int? windowId, DateTimeOffset at) =>
         connection.ExecuteAsync(

@@ -37,15 +37,23 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A separate browser profile: its own cookies, as a second person at another screen.</summary>
-    public async Task<IPage> NewPageAsync(Uri baseAddress)
+    public async Task<IPage> NewPageAsync(Uri baseAddress, int width = 1366, int height = 768)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
             Locale = "zh-CN",
-            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         return await context.NewPageAsync();
+    }
+
+    /// <summary>Saves what a person would see, for review; tests/screenshots is ignored by git.</summary>
+    public static async Task SnapshotAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(SourceTree.Root, "tests", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png") });
     }
 
     public async Task DisposeAsync()

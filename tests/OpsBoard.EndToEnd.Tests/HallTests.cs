@@ -31,5 +31,7 @@ public sealed class HallTests(AppFixture app, BrowserFixture browser) : IClassFi
 
         await Assertions.Expect(hall.Locator(".hall-now")).ToContainTextAsync(registered.Number, new() { Timeout = 2000 });
         await Assertions.Expect(hall.Locator(".hall-now")).ToContainTextAsync("接谈窗口1");
+        await BrowserFixture.SnapshotAsync(hall, "hall");
+        await BrowserFixture.SnapshotAsync(console, "window-console");
     }
 }

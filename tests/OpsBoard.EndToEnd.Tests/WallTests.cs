@@ -5,9 +5,9 @@ namespace OpsBoard.EndToEnd.Tests;
 
 public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutputHelper output) : IClassFixture<AppFixture>, IClassFixture<BrowserFixture>
 {
-    async Task<IPage> OpenWallAsync(AppFixture node)
+    async Task<IPage> OpenWallAsync(AppFixture node, int width = 1366, int height = 768)
     {
-        var wall = await browser.NewPageAsync(node.BaseAddress);
+        var wall = await browser.NewPageAsync(node.BaseAddress, width, height);
         await wall.GotoAsync($"/wall?device={await app.DeviceTokenAsync()}");
         await Assertions.Expect(wall.Locator("[data-connection]")).ToHaveTextAsync("实时连接正常");
         // Set on the page object: a reload would lose it, so its presence at the end proves no reload happened.
@@ -18,7 +18,7 @@ public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutpu
     [BrowserFact]
     public async Task ClerkRegistersAtDesk_WallInAnotherContext_UpdatesWithin2sWithoutReload()
     {
-        var wall = await OpenWallAsync(app);
+        var wall = await OpenWallAsync(app, 1920, 1080);
         var before = await wall.TotalAsync("来访批次");
         var desk = await browser.NewPageAsync(app.BaseAddress);
         await desk.LogInAsync("clerk");
@@ -34,6 +34,8 @@ public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutpu
 
         await wall.WaitForTotalAsync("来访批次", before + 1);
         Assert.True(await wall.EvaluateAsync<bool>("() => window.__noReload === true"));
+        await BrowserFixture.SnapshotAsync(wall, "wall-1080p");
+        await BrowserFixture.SnapshotAsync(desk, "desk-ticket");
         await Assertions.Expect(wall.Locator("body")).Not.ToContainTextAsync("11010519491231002X");
         await Assertions.Expect(wall.Locator("body")).Not.ToContainTextAsync("赵六");
     }

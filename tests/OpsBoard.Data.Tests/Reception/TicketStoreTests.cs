@@ -191,4 +191,20 @@ public sealed class TicketStoreTests(DatabaseFixture db) : IClassFixture<Databas
 
         Assert.Contains("转办目标无效", error.Message);
     }
+
+    [Fact]
+    public async Task WaitingArea_ServingStartsEmptiesIt_TransferRefillsIt()
+    {
+        var floor = await FloorAsync();
+        var ticket = await floor.ArriveAsync(headcount: 3);
+        await floor.Tickets.CallNextAsync(floor.CenterId, floor.Window1, floor.ClerkId);
+        var whileCalled = (await floor.Floor.OccupancyAsync(floor.CenterId)).Single().Present;
+
+        await floor.Tickets.StartServiceAsync(floor.CenterId, ticket.TicketId, floor.ClerkId);
+        var whileServed = (await floor.Floor.OccupancyAsync(floor.CenterId)).Single().Present;
+        await floor.Tickets.TransferAsync(floor.CenterId, ticket.TicketId, floor.ClerkId, floor.LineB, null, Placement.Back);
+        var afterTransfer = (await floor.Floor.OccupancyAsync(floor.CenterId)).Single().Present;
+
+        Assert.Equal([3, 0, 3], new[] { whileCalled, whileServed, afterTransfer });
+    }
 }
