@@ -8,6 +8,7 @@ using Npgsql;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Calendar;
 using OpsBoard.Data.Demo;
+using OpsBoard.Data.Matters;
 using OpsBoard.Data.Notices;
 using OpsBoard.Data.Personal;
 using OpsBoard.Data.Postgres;
@@ -73,6 +74,10 @@ public static class DataHostingExtensions
         services.AddSingleton<DeskQueries>();
         services.AddSingleton<WindowQueries>();
         services.AddSingleton<FloorStore>();
+        services.AddSingleton<MatterClocks>();
+        services.AddSingleton<MatterLifecycle>();
+        services.AddSingleton<ClockWatcher>();
+        services.AddSingleton<AlertQueries>();
         services.AddSingleton<DeviceTokens>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<DemoSeeder>();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OpsBoard.Jobs.Calendar;
+using OpsBoard.Jobs.Matters;
 using Quartz;
 
 namespace OpsBoard.Jobs;
@@ -22,6 +23,12 @@ public static class JobsHostingExtensions
                 job => job.WithIdentity(CalendarCoverageJob.Key));
             // And once when a node starts, so a missing year shows at once rather than at the next hour.
             q.RunAtStartup(CalendarCoverageJob.Key);
+            q.ScheduleJob<ClockWatcherJob>(
+                trigger => trigger
+                    .WithIdentity("clock-watcher-every-minute", "matters")
+                    .WithCronSchedule("0 * * * * ?"),
+                job => job.WithIdentity(ClockWatcherJob.Key));
+            q.RunAtStartup(ClockWatcherJob.Key);
         });
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         return builder;

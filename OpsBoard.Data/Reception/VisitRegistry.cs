@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using OpsBoard.Data.Live;
+using OpsBoard.Data.Matters;
 using OpsBoard.Data.Personal;
 
 namespace OpsBoard.Data.Reception;
@@ -37,7 +38,7 @@ public sealed record RegisterVisit
 public sealed record Registered(long VisitId, long TicketId, string Number, bool Repeated);
 
 /// <summary>The registration desk: a visit, its visitors, its matter and its ticket, in one transaction.</summary>
-public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProtector protector, TimeProvider time)
+public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProtector protector, MatterClocks clocks, TimeProvider time)
 {
     public const int MaxHeadcount = 500;
     public const int MaxRepresentatives = 5;
@@ -235,7 +236,7 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         };
     }
 
-    static async Task<long> OpenMatterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RegisterVisit visit, long petitionerId,
+    async Task<long> OpenMatterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RegisterVisit visit, long petitionerId,
         DateTimeOffset now, DateOnly day)
     {
         var id = await connection.ExecuteScalarAsync<long>("SELECT nextval(pg_get_serial_sequence('matter', 'id'))", transaction: transaction);
@@ -260,6 +261,9 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             throw new FloorException("事项类别或属地无效。");
         }
 
+        // 条例 第二十二、二十三条: registered, the matter must be transferred and the petitioner told within 15 days.
+        await clocks.StartAsync(connection, transaction, id, "transfer", now);
+        await clocks.StartAsync(connection, transaction, id, "acceptance_notice", now);
         return id;
     }
 

@@ -19,7 +19,7 @@ public static class LiveRegions
         "waiting" => [Occupancy],
         "roster" => [Serving, Duty],
         "evaluation" => [Kpi],
-        "system" or "clock" or "slip" or "supervision" => [Alerts],
+        "system" or "clock" or "slip" or "supervision" or "matter" => [Alerts],
         _ => [],
     };
 }

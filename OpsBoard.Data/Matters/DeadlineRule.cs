@@ -1,0 +1,133 @@
+using Dapper;
+using Npgsql;
+using OpsBoard.Data.Calendar;
+
+namespace OpsBoard.Data.Matters;
+
+/// <summary>One version of a deadline rule. Init properties rather than a positional record: Dapper maps a
+/// <c>text[]</c> column to a property, but will not match it to a <c>string[]</c> constructor parameter.</summary>
+public sealed record DeadlineRule
+{
+    public int Id { get; init; }
+    public string Code { get; init; } = "";
+    public int Version { get; init; }
+    public string Name { get; init; } = "";
+    public string StartEvent { get; init; } = "";
+    public string StopEvent { get; init; } = "";
+    public int Length { get; init; }
+    public string DayKind { get; init; } = "";
+    public string[] PauseEvents { get; init; } = [];
+    public int MaxExtensionDays { get; init; }
+    public string Source { get; init; } = "";
+    public DateOnly EffectiveFrom { get; init; }
+
+    public bool InWorkingDays => DayKind == "working";
+
+    /// <summary>"《信访工作条例》第三十四条" reads as "条例第三十四条" on a screen.</summary>
+    public string ShortSource => Source.Replace("《信访工作条例》", "条例", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The due moment: the end (23:59:59, Beijing) of the last day of the period, counted from the start day
+    /// (not counted) in working or calendar days, plus any extension and paused days.
+    /// </summary>
+    public DateTimeOffset DueFor(DateTimeOffset startedAt, WorkingCalendar calendar, int extensionDays = 0, int pausedDays = 0)
+    {
+        var startDay = DateOnly.FromDateTime(startedAt.ToOffset(ChinaTime.Offset).DateTime);
+        var lastDay = InWorkingDays
+            ? calendar.AddWorkingDays(startDay, Length + extensionDays + pausedDays)
+            : calendar.AddCalendarDays(startDay, Length + extensionDays + pausedDays);
+        return ChinaTime.StartOf(lastDay.AddDays(1)).AddSeconds(-1).ToUniversalTime();
+    }
+}
+
+/// <summary>Deadline rules as data, versioned by effective date: a clock keeps the version it started under.</summary>
+public static class DeadlineRules
+{
+    const string Columns = """
+        id, code, version, name, start_event AS StartEvent, stop_event AS StopEvent, length, day_kind AS DayKind,
+        pause_events AS PauseEvents, max_extension_days AS MaxExtensionDays, source, effective_from AS EffectiveFrom
+        """;
+
+    /// <summary>The version of a rule in force on a day.</summary>
+    public static async Task<DeadlineRule> InForceAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string code, DateOnly day)
+    {
+        var sql = $"""
+            SELECT {Columns}
+            FROM deadline_rule
+            WHERE code = @code AND effective_from <= @day
+            ORDER BY effective_from DESC
+            LIMIT 1
+            """;
+        return await connection.QuerySingleOrDefaultAsync<DeadlineRule>(sql, new { code, day }, transaction)
+            ?? throw new InvalidOperationException($"No deadline rule '{code}' in force on {day}");
+    }
+
+    public static async Task<IReadOnlyList<DeadlineRule>> AllAsync(NpgsqlDataSource dataSource)
+    {
+        var sql = $"""
+            SELECT {Columns}
+            FROM deadline_rule
+            ORDER BY code, effective_from DESC
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<DeadlineRule>(sql)];
+    }
+
+    /// <summary>
+    /// A change is a new version effective from a date; clocks already running keep the version they started with.
+    /// </summary>
+    public static async Task<DeadlineRule> ReviseAsync(NpgsqlDataSource dataSource, string code, int length, string dayKind, int maxExtensionDays,
+        string source, DateOnly effectiveFrom, int userId, DateOnly today)
+    {
+        if (length is < 0 or > 365)
+        {
+            throw new MatterException("期限天数应在 0 到 365 之间。");
+        }
+
+        if (dayKind is not ("calendar" or "working"))
+        {
+            throw new MatterException("计算方式只能是自然日或工作日。");
+        }
+
+        if (maxExtensionDays is < 0 or > 30)
+        {
+            throw new MatterException("延期上限不得超过 30 日（《信访工作条例》第三十四条）。");
+        }
+
+        if (string.IsNullOrWhiteSpace(source))
+        {
+            throw new MatterException("请注明依据。");
+        }
+
+        if (effectiveFrom < today)
+        {
+            throw new MatterException("生效日期不能早于今天：已经开始计时的期限不受影响，但历史不能改写。");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var current = await InForceAsync(connection, transaction, code, effectiveFrom);
+        const string sql = """
+            INSERT INTO deadline_rule (code, version, name, start_event, stop_event, length, day_kind, pause_events,
+                                       max_extension_days, source, effective_from, created_by)
+            SELECT code, (SELECT max(version) + 1 FROM deadline_rule WHERE code = @code), name, start_event, stop_event,
+                   @length, @dayKind, pause_events, @maxExtensionDays, @source, @effectiveFrom, @userId
+            FROM deadline_rule
+            WHERE id = @Id
+            RETURNING id
+            """;
+        try
+        {
+            await connection.ExecuteAsync(sql, new { code, length, dayKind, maxExtensionDays, source = source.Trim(), effectiveFrom, userId, current.Id }, transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new MatterException("该规则在这一天已有一个版本生效，请选择其他生效日期。");
+        }
+
+        await Audit.AuditLog.WriteAsync(connection, transaction, new Audit.AuditEntry("rule.revise", UserId: userId, SubjectKind: "deadline_rule",
+            Detail: new { code, length, dayKind, maxExtensionDays, effectiveFrom }));
+        await transaction.CommitAsync();
+        return await InForceAsync(connection, null, code, effectiveFrom);
+    }
+}

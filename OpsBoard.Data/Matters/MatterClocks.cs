@@ -1,0 +1,158 @@
+using Dapper;
+using Npgsql;
+using OpsBoard.Data.Calendar;
+
+namespace OpsBoard.Data.Matters;
+
+/// <summary>
+/// Starts, stops, extends and pauses the clocks of a matter inside the caller's transaction, so a lifecycle step and
+/// its clocks always agree.
+/// </summary>
+public sealed class MatterClocks(CalendarStore calendars)
+{
+    public async Task<long> StartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, DateTimeOffset at)
+    {
+        var rule = await DeadlineRules.InForceAsync(connection, transaction, ruleCode, DateOnly.FromDateTime(at.ToOffset(ChinaTime.Offset).DateTime));
+        var calendar = await calendars.CurrentAsync();
+        const string sql = """
+            INSERT INTO matter_clock (matter_id, rule_id, started_at, due_at)
+            VALUES (@matterId, @Id, @at, @due)
+            ON CONFLICT (matter_id, rule_id) WHERE stopped_at IS NULL DO NOTHING
+            RETURNING id
+            """;
+        return await connection.ExecuteScalarAsync<long?>(sql, new { matterId, rule.Id, at, due = rule.DueFor(at, calendar) }, transaction) ?? 0;
+    }
+
+    /// <summary>Stops the running clock of a rule: met when stopped by its due moment, breached (and by how much) after.</summary>
+    public async Task StopAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, DateTimeOffset at)
+    {
+        const string sql = """
+            UPDATE matter_clock k
+            SET stopped_at = @at,
+                result = CASE WHEN @at <= k.due_at THEN 'met' ELSE 'breached' END,
+                overdue_seconds = greatest(0, extract(epoch FROM @at - k.due_at))::bigint,
+                alert_state = 'stopped'
+            FROM deadline_rule r
+            WHERE r.id = k.rule_id AND r.code = @ruleCode AND k.matter_id = @matterId AND k.stopped_at IS NULL
+            """;
+        await connection.ExecuteAsync(sql, new { matterId, ruleCode, at }, transaction);
+        await connection.ExecuteAsync("""
+            UPDATE clock_pause p SET resumed_at = @at
+            FROM matter_clock k
+            WHERE p.clock_id = k.id AND k.matter_id = @matterId AND p.resumed_at IS NULL AND k.stopped_at = @at
+            """, new { matterId, at }, transaction);
+    }
+
+    public sealed record RunningClock(long Id, DateTime StartedAt, DateTime DueAt, int ExtensionDays, int RuleId);
+
+    public static async Task<RunningClock?> RunningAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode)
+    {
+        const string sql = """
+            SELECT k.id, k.started_at AS StartedAt, k.due_at AS DueAt, k.extension_days AS ExtensionDays, k.rule_id AS RuleId
+            FROM matter_clock k
+            JOIN deadline_rule r ON r.id = k.rule_id
+            WHERE k.matter_id = @matterId AND r.code = @ruleCode AND k.stopped_at IS NULL
+            FOR UPDATE OF k
+            """;
+        return await connection.QuerySingleOrDefaultAsync<RunningClock>(sql, new { matterId, ruleCode }, transaction);
+    }
+
+    /// <summary>
+    /// Extends a running clock (条例 第三十四条: at most 30 days in all, approved by the unit's head, the reason told
+    /// to the petitioner). The due moment is recomputed from the rule version the clock started under.
+    /// </summary>
+    public async Task ExtendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode,
+        int days, string reason, int approverId, bool petitionerNotified)
+    {
+        var clock = await RunningAsync(connection, transaction, matterId, ruleCode)
+            ?? throw new MatterException("该期限未在计时，不能延期。");
+        var rule = await RuleByIdAsync(connection, transaction, clock.RuleId);
+        if (days < 1)
+        {
+            throw new MatterException("延期天数至少 1 日。");
+        }
+
+        if (clock.ExtensionDays + days > rule.MaxExtensionDays)
+        {
+            throw new MatterException($"延期合计不得超过 {rule.MaxExtensionDays} 日（{rule.ShortSource}）；已延期 {clock.ExtensionDays} 日。");
+        }
+
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new MatterException("延期须写明理由，并告知信访人。");
+        }
+
+        var calendar = await calendars.CurrentAsync();
+        var paused = await PausedDaysAsync(connection, transaction, clock.Id, rule, calendar);
+        var due = rule.DueFor(new DateTimeOffset(clock.StartedAt, TimeSpan.Zero), calendar, clock.ExtensionDays + days, paused);
+        const string sql = """
+            UPDATE matter_clock
+            SET extension_days = extension_days + @days, extension_reason = @reason, extension_approver = @approverId,
+                extension_notified = @petitionerNotified, due_at = @due,
+                alert_state = CASE WHEN @due > now() THEN 'running' ELSE alert_state END
+            WHERE id = @Id
+            """;
+        await connection.ExecuteAsync(sql, new { days, reason = reason.Trim(), approverId, petitionerNotified, due, clock.Id }, transaction);
+    }
+
+    /// <summary>A hearing pauses a clock that allows it (复核, 条例 第三十六条); resuming pushes the due moment by the days paused.</summary>
+    public async Task PauseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, string reason, DateTimeOffset at)
+    {
+        var clock = await RunningAsync(connection, transaction, matterId, ruleCode)
+            ?? throw new MatterException("该期限未在计时，不能暂停。");
+        var rule = await RuleByIdAsync(connection, transaction, clock.RuleId);
+        if (!rule.PauseEvents.Contains(reason))
+        {
+            throw new MatterException($"“{rule.Name}”期限不因此事由暂停。");
+        }
+
+        try
+        {
+            await connection.ExecuteAsync("INSERT INTO clock_pause (clock_id, reason, paused_at) VALUES (@Id, @reason, @at)",
+                new { clock.Id, reason, at }, transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new MatterException("该期限已处于暂停状态。");
+        }
+    }
+
+    public async Task ResumeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, DateTimeOffset at)
+    {
+        var clock = await RunningAsync(connection, transaction, matterId, ruleCode)
+            ?? throw new MatterException("该期限未在计时。");
+        var resumed = await connection.ExecuteAsync(
+            "UPDATE clock_pause SET resumed_at = @at WHERE clock_id = @Id AND resumed_at IS NULL", new { clock.Id, at }, transaction);
+        if (resumed == 0)
+        {
+            throw new MatterException("该期限未暂停。");
+        }
+
+        var rule = await RuleByIdAsync(connection, transaction, clock.RuleId);
+        var calendar = await calendars.CurrentAsync();
+        var paused = await PausedDaysAsync(connection, transaction, clock.Id, rule, calendar);
+        var due = rule.DueFor(new DateTimeOffset(clock.StartedAt, TimeSpan.Zero), calendar, clock.ExtensionDays, paused);
+        await connection.ExecuteAsync("UPDATE matter_clock SET due_at = @due WHERE id = @Id", new { due, clock.Id }, transaction);
+    }
+
+    /// <summary>Whole days spent paused, in the rule's own kind of day.</summary>
+    static async Task<int> PausedDaysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long clockId, DeadlineRule rule, WorkingCalendar calendar)
+    {
+        var spans = await connection.QueryAsync<(DateTime From, DateTime To)>(
+            "SELECT paused_at, resumed_at FROM clock_pause WHERE clock_id = @clockId AND resumed_at IS NOT NULL", new { clockId }, transaction);
+        return spans.Sum(span =>
+        {
+            var from = DateOnly.FromDateTime(new DateTimeOffset(span.From, TimeSpan.Zero).ToOffset(ChinaTime.Offset).DateTime);
+            var to = DateOnly.FromDateTime(new DateTimeOffset(span.To, TimeSpan.Zero).ToOffset(ChinaTime.Offset).DateTime);
+            return rule.InWorkingDays ? calendar.WorkingDaysBetween(from, to) : to.DayNumber - from.DayNumber;
+        });
+    }
+
+    static async Task<DeadlineRule> RuleByIdAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int id) =>
+        await connection.QuerySingleAsync<DeadlineRule>("""
+            SELECT id, code, version, name, start_event AS StartEvent, stop_event AS StopEvent, length, day_kind AS DayKind,
+                   pause_events AS PauseEvents, max_extension_days AS MaxExtensionDays, source, effective_from AS EffectiveFrom
+            FROM deadline_rule
+            WHERE id = @id
+            """, new { id }, transaction);
+}
