@@ -78,6 +78,9 @@ public static class DataHostingExtensions
         services.AddSingleton<MatterLifecycle>();
         services.AddSingleton<ClockWatcher>();
         services.AddSingleton<AlertQueries>();
+        services.AddSingleton<MatterQueries>();
+        services.AddSingleton<Supervisions>();
+        services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<DemoSeeder>();

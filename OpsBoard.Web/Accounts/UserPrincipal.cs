@@ -40,6 +40,15 @@ public static class UserPrincipal
     public static int CenterId(ClaimsPrincipal principal) =>
         int.Parse(principal.FindFirstValue(CenterClaim) ?? throw new InvalidOperationException("No center claim"), CultureInfo.InvariantCulture);
 
+    /// <summary>The user as the matter lifecycle sees them: center-wide, or scoped to units (and leading some).</summary>
+    public static OpsBoard.Data.Matters.Actor Actor(ClaimsPrincipal principal)
+    {
+        var officer = UnitsFor(principal, Roles.UnitOfficer);
+        var leader = UnitsFor(principal, Roles.UnitLeader);
+        var centerWide = Roles.All.Any(r => !Roles.IsUnitScoped(r) && principal.IsInRole(r));
+        return new OpsBoard.Data.Matters.Actor(UserId(principal)!.Value, CenterId(principal), centerWide, [.. officer.Union(leader)], leader);
+    }
+
     /// <summary>Units the user may act for in the given unit role.</summary>
     public static IReadOnlyList<int> UnitsFor(ClaimsPrincipal principal, string role) =>
         [.. principal.FindAll(UnitClaim)
