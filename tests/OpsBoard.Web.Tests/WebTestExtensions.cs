@@ -31,6 +31,15 @@ public static class WebTestExtensions
         var values = form.QuerySelectorAll<IHtmlInputElement>("input[name]")
             .Where(i => i.Type is not ("checkbox" or "radio") || i.IsChecked)
             .ToDictionary(i => i.Name!, i => i.Value);
+        foreach (var select in form.QuerySelectorAll<IHtmlSelectElement>("select[name]"))
+        {
+            values[select.Name!] = select.Value ?? "";
+        }
+
+        foreach (var area in form.QuerySelectorAll<IHtmlTextAreaElement>("textarea[name]"))
+        {
+            values[area.Name!] = area.Value;
+        }
         foreach (var (name, value) in fields)
         {
             values[name] = value;
