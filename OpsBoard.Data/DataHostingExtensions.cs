@@ -80,6 +80,7 @@ public static class DataHostingExtensions
         services.AddSingleton<AlertQueries>();
         services.AddSingleton<MatterQueries>();
         services.AddSingleton<Supervisions>();
+        services.AddSingleton<MatterIntake>();
         services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();
         services.AddSingleton<UserStore>();

@@ -14,3 +14,7 @@ CREATE TABLE extension_request (
     CHECK ((decided_at IS NULL) = (approved IS NULL) AND (decided_at IS NULL) = (decided_by IS NULL))
 );
 CREATE UNIQUE INDEX extension_request_open_idx ON extension_request (clock_id) WHERE decided_at IS NULL;
+
+-- 004 §一(五): letters and visits are handled locally within 15 working days, phone and online matters within a week.
+INSERT INTO deadline_rule (code, version, name, start_event, stop_event, length, day_kind, pause_events, max_extension_days, source, effective_from)
+VALUES ('local_handling_remote', 1, '本地限期办理（电话、网上）', 'accepted', 'replied', 7, 'calendar', '{}', 0, '沥海街道信访工作意见 一(五)', '2022-05-01');

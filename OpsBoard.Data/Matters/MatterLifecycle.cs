@@ -17,7 +17,11 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
 {
     sealed record PendingExtension(long Id, int Days, string Reason);
 
-    sealed record MatterState(long Id, int CenterId, string Code, string Status, int? UnitId, DateTime ReceivedAt, DateTime? AcceptedAt);
+    sealed record MatterState(long Id, int CenterId, string Code, string Status, int? UnitId, DateTime ReceivedAt, DateTime? AcceptedAt, string Source)
+    {
+        /// <summary>004 §一(五): a week for phone and online matters, 15 working days for letters and visits.</summary>
+        public string LocalRule => Source is "phone" or "online" ? "local_handling_remote" : "local_handling";
+    }
 
     static readonly Dictionary<string, string> StatusNames = new()
     {
@@ -52,7 +56,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             if (accepted)
             {
                 await clocks.StartAsync(c, t, m.Id, "handling", now);
-                await clocks.StartAsync(c, t, m.Id, "local_handling", now);
+                await clocks.StartAsync(c, t, m.Id, m.LocalRule, now);
             }
             else
             {
@@ -135,7 +139,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             var at = repliedOn == today ? now : ChinaTime.StartOf(repliedOn).AddHours(12).ToUniversalTime();
             await c.ExecuteAsync("UPDATE matter SET status = 'replied', replied_at = @at, reply_outcome = @outcome WHERE id = @Id", new { at, outcome, m.Id }, t);
             await clocks.StopAsync(c, t, m.Id, "handling", at);
-            await clocks.StopAsync(c, t, m.Id, "local_handling", at);
+            await clocks.StopAsync(c, t, m.Id, m.LocalRule, at);
             return ("replied", "出具答复意见");
         });
 
@@ -260,7 +264,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var matter = await connection.QuerySingleOrDefaultAsync<MatterState>("""
-            SELECT id, center_id AS CenterId, code, status, responsible_unit_id AS UnitId, received_at AS ReceivedAt, accepted_at AS AcceptedAt
+            SELECT id, center_id AS CenterId, code, status, responsible_unit_id AS UnitId, received_at AS ReceivedAt, accepted_at AS AcceptedAt, source
             FROM matter
             WHERE id = @matterId AND center_id = @CenterId
             FOR UPDATE

@@ -45,7 +45,7 @@ public sealed class ClockRuleTests(DatabaseFixture db) : IClassFixture<DatabaseF
         var rules = await DeadlineRules.AllAsync(db.DataSource);
 
         Assert.Equal(
-            ["acceptance_notice", "first_contact", "handling", "local_handling", "objection", "re_review_decision",
+            ["acceptance_notice", "first_contact", "handling", "local_handling", "local_handling_remote", "objection", "re_review_decision",
              "re_review_request", "review_decision", "review_request", "supervision", "transfer"],
             rules.Select(r => r.Code).Distinct().Order());
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r.Source)));

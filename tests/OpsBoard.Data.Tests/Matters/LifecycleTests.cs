@@ -196,4 +196,21 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
             "SELECT r.version FROM matter_clock k JOIN deadline_rule r ON r.id = k.rule_id WHERE k.matter_id = @id AND r.code = 'objection'", new { id = secondMatter });
         Assert.Equal(2, newRuleVersion);
     }
+
+    [Fact]
+    public async Task Intake_OnlineMatter_GetsTheOneWeekLocalClock_InvalidIdIsRefused()
+    {
+        var s = await SetupAsync();
+        var intake = new MatterIntake(db.DataSource, FloorScenario.Protector, new MatterClocks(new CalendarStore(db.DataSource)), s.Floor.Clock);
+
+        var bad = await Assert.ThrowsAsync<MatterException>(() =>
+            intake.RegisterAsync(s.Center, new NewMatter("online", "周八", "110105194912310021", null, "housing", "公租房配租", null, false)));
+        var id = await intake.RegisterAsync(s.Center, new NewMatter("online", "周八", FloorScenario.NewIdNumber(), null, "housing", "公租房配租", null, false));
+        await s.Lifecycle.AcceptAsync(s.Center, id, true, null, true);
+
+        Assert.Contains("校验位", bad.Message);
+        Assert.Equal(["transfer", "acceptance_notice", "handling", "local_handling_remote"], (await ClocksAsync(id)).Select(c => c.Code));
+        await Assert.ThrowsAsync<MatterForbiddenException>(() =>
+            intake.RegisterAsync(s.Officer, new NewMatter("letter", "周八", FloorScenario.NewIdNumber(), null, "housing", "x", null, false)));
+    }
 }
