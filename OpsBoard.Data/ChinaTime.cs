@@ -12,4 +12,8 @@ public static class ChinaTime
     public static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(Now(time).DateTime);
 
     public static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), Offset);
+
+    /// <summary>A UTC moment as Beijing wall-clock text, e.g. for a table cell.</summary>
+    public static string Format(DateTime utc, string format = "yyyy-MM-dd HH:mm") =>
+        new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).ToOffset(Offset).ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 }

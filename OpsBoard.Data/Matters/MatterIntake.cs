@@ -11,6 +11,44 @@ public sealed record NewMatter(string Source, string Name, string IdNumber, stri
 /// <summary>Matters that arrive by letter, online or by phone (visits are registered at the desk).</summary>
 public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtector protector, MatterClocks clocks, TimeProvider time)
 {
+    public sealed record Opening(int CenterId, int UserId, string Source, string Category, string Summary, long PetitionerId,
+        int? LocalityId, bool Collective, bool Accusation);
+
+    /// <summary>
+    /// Opens a matter inside the caller's transaction, whatever its source, and starts the two clocks every matter runs
+    /// from registration: transfer/assign and tell the petitioner (条例 第二十二、二十三条, 15 days each).
+    /// </summary>
+    public async Task<long> OpenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Opening opening, DateTimeOffset now)
+    {
+        var id = await connection.ExecuteScalarAsync<long>("SELECT nextval(pg_get_serial_sequence('matter', 'id'))", transaction: transaction);
+        var day = ChinaTime.Today(time);
+        const string sql = """
+            INSERT INTO matter (id, center_id, code, source, category, summary, petitioner_id, locality_id, status,
+                                is_collective, is_accusation, received_at)
+            VALUES (@id, @CenterId, @code, @Source, @Category, @summary, @PetitionerId, @LocalityId, 'registered',
+                    @Collective, @Accusation, @now);
+            INSERT INTO matter_transition (matter_id, from_status, to_status, at, user_id, note)
+            VALUES (@id, NULL, 'registered', @now, @UserId, @note);
+            """;
+        try
+        {
+            await connection.ExecuteAsync(sql, new
+            {
+                id, opening.CenterId, code = $"XF{day:yyyyMMdd}-{id:000000}", opening.Source, opening.Category, summary = opening.Summary.Trim(),
+                opening.PetitionerId, opening.LocalityId, opening.Collective, opening.Accusation, now, opening.UserId,
+                note = opening.Source switch { "visit" => "来访登记", "letter" => "来信登记", "online" => "网上信访登记", _ => "电话信访登记" },
+            }, transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new MatterException("事项类别或属地无效。");
+        }
+
+        await clocks.StartAsync(connection, transaction, id, "transfer", now);
+        await clocks.StartAsync(connection, transaction, id, "acceptance_notice", now);
+        return id;
+    }
+
     public async Task<long> RegisterAsync(Actor actor, NewMatter input)
     {
         if (!actor.CenterWide)
@@ -36,39 +74,9 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var petitionerId = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO petitioner (center_id, name, id_number_enc, id_number_hash, id_number_tail, gender, birth_date, phone, locality_id)
-            VALUES (@CenterId, @name, @enc, @hash, @Tail, @Gender, @BirthDate, @phone, @LocalityId)
-            ON CONFLICT (center_id, id_number_hash) DO UPDATE SET name = excluded.name, phone = coalesce(excluded.phone, petitioner.phone)
-            RETURNING id
-            """, new
-        {
-            actor.CenterId, name = input.Name.Trim(), enc = protector.Encrypt(number), hash = protector.LookupHash(number),
-            number.Tail, number.Gender, number.BirthDate, phone = string.IsNullOrWhiteSpace(input.Phone) ? null : input.Phone.Trim(), input.LocalityId,
-        }, transaction);
-        var id = await connection.ExecuteScalarAsync<long>("SELECT nextval(pg_get_serial_sequence('matter', 'id'))", transaction: transaction);
-        var day = ChinaTime.Today(time);
-        try
-        {
-            await connection.ExecuteAsync("""
-                INSERT INTO matter (id, center_id, code, source, category, summary, petitioner_id, locality_id, status, is_accusation, received_at)
-                VALUES (@id, @CenterId, @code, @Source, @Category, @summary, @petitionerId, @LocalityId, 'registered', @IsAccusation, @now);
-                INSERT INTO matter_transition (matter_id, from_status, to_status, at, user_id, note)
-                VALUES (@id, NULL, 'registered', @now, @UserId, @note);
-                """, new
-            {
-                id, actor.CenterId, code = $"XF{day:yyyyMMdd}-{id:000000}", input.Source, input.Category, summary = input.Summary.Trim(),
-                petitionerId, input.LocalityId, input.IsAccusation, now, actor.UserId,
-                note = input.Source switch { "letter" => "来信登记", "online" => "网上信访登记", _ => "电话信访登记" },
-            }, transaction);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            throw new MatterException("类别或属地无效。");
-        }
-
-        await clocks.StartAsync(connection, transaction, id, "transfer", now);
-        await clocks.StartAsync(connection, transaction, id, "acceptance_notice", now);
+        var petitionerId = await Petitioners.UpsertAsync(connection, transaction, protector, actor.CenterId, input.Name, number, input.Phone, input.LocalityId);
+        var id = await OpenAsync(connection, transaction, new Opening(actor.CenterId, actor.UserId, input.Source, input.Category, input.Summary,
+            petitionerId, input.LocalityId, Collective: false, input.IsAccusation), now);
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("matter.register", actor.CenterId, actor.UserId, SubjectKind: "matter", SubjectId: id));
         await LiveJournal.AppendAsync(connection, transaction, "matter.registered", actor.CenterId, payload: new { id });
         await transaction.CommitAsync();

@@ -38,7 +38,7 @@ public sealed record RegisterVisit
 public sealed record Registered(long VisitId, long TicketId, string Number, bool Repeated);
 
 /// <summary>The registration desk: a visit, its visitors, its matter and its ticket, in one transaction.</summary>
-public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProtector protector, MatterClocks clocks, TimeProvider time)
+public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProtector protector, MatterIntake matters, TimeProvider time)
 {
     public const int MaxHeadcount = 500;
     public const int MaxRepresentatives = 5;
@@ -124,10 +124,13 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
 
         var now = time.GetUtcNow();
         var day = ChinaTime.Today(time);
-        var principalId = await UpsertPetitionerAsync(connection, transaction, visit.CenterId, visit.Principal, visit.LocalityId);
+        Task<long> UpsertAsync(Visitor visitor) => Petitioners.UpsertAsync(connection, transaction, protector, visit.CenterId,
+            visitor.Name, ChineseIdNumber.Parse(visitor.IdNumber), visitor.Phone, visit.LocalityId);
+        var principalId = await UpsertAsync(visit.Principal);
         var matterId = visit.MatterId is { } chosen
             ? await RequireMatterAsync(connection, transaction, visit.CenterId, chosen)
-            : await OpenMatterAsync(connection, transaction, visit, principalId, now, day);
+            : await matters.OpenAsync(connection, transaction, new MatterIntake.Opening(visit.CenterId, visit.UserId, "visit", visit.Category!,
+                visit.Summary!, principalId, visit.LocalityId, Collective: visit.Headcount >= 5, Accusation: false), now);
 
         const string visitSql = """
             INSERT INTO visit (center_id, matter_id, petitioner_id, arrived_at, visit_day, headcount, is_first_visit,
@@ -155,7 +158,7 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             new { visitId, principalId, collective = visit.Headcount >= 5 }, transaction);
         foreach (var representative in visit.Representatives)
         {
-            var id = await UpsertPetitionerAsync(connection, transaction, visit.CenterId, representative, visit.LocalityId);
+            var id = await UpsertAsync(representative);
             await connection.ExecuteAsync("""
                 INSERT INTO visit_person (visit_id, petitioner_id, is_representative)
                 VALUES (@visitId, @id, true)
@@ -205,26 +208,6 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         return await connection.QuerySingleOrDefaultAsync<Registered>(sql, new { requestKey }, transaction);
     }
 
-    async Task<long> UpsertPetitionerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, Visitor visitor, int? localityId)
-    {
-        var number = ChineseIdNumber.Parse(visitor.IdNumber);
-        const string sql = """
-            INSERT INTO petitioner (center_id, name, id_number_enc, id_number_hash, id_number_tail, gender, birth_date, phone, locality_id)
-            VALUES (@centerId, @name, @enc, @hash, @tail, @Gender, @birth, @phone, @localityId)
-            ON CONFLICT (center_id, id_number_hash) DO UPDATE
-            SET name = excluded.name,
-                phone = coalesce(excluded.phone, petitioner.phone),
-                locality_id = coalesce(excluded.locality_id, petitioner.locality_id)
-            RETURNING id
-            """;
-        return await connection.ExecuteScalarAsync<long>(sql, new
-        {
-            centerId, name = visitor.Name.Trim(), enc = protector.Encrypt(number), hash = protector.LookupHash(number),
-            tail = number.Tail, number.Gender, birth = number.BirthDate,
-            phone = string.IsNullOrWhiteSpace(visitor.Phone) ? null : visitor.Phone.Trim(), localityId,
-        }, transaction);
-    }
-
     static async Task<long> RequireMatterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, long matterId)
     {
         var status = await connection.ExecuteScalarAsync<string?>(
@@ -234,37 +217,6 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             null => throw new FloorException("所选信访事项不存在。"),
             _ => matterId,
         };
-    }
-
-    async Task<long> OpenMatterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RegisterVisit visit, long petitionerId,
-        DateTimeOffset now, DateOnly day)
-    {
-        var id = await connection.ExecuteScalarAsync<long>("SELECT nextval(pg_get_serial_sequence('matter', 'id'))", transaction: transaction);
-        const string sql = """
-            INSERT INTO matter (id, center_id, code, source, category, summary, petitioner_id, locality_id, status,
-                                is_collective, received_at)
-            VALUES (@id, @CenterId, @code, 'visit', @Category, @summary, @petitionerId, @LocalityId, 'registered',
-                    @collective, @now);
-            INSERT INTO matter_transition (matter_id, from_status, to_status, at, user_id, note)
-            VALUES (@id, NULL, 'registered', @now, @UserId, '来访登记');
-            """;
-        try
-        {
-            await connection.ExecuteAsync(sql, new
-            {
-                id, visit.CenterId, code = $"XF{day:yyyyMMdd}-{id:000000}", visit.Category, summary = visit.Summary!.Trim(),
-                petitionerId, visit.LocalityId, collective = visit.Headcount >= 5, now, visit.UserId,
-            }, transaction);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            throw new FloorException("事项类别或属地无效。");
-        }
-
-        // 条例 第二十二、二十三条: registered, the matter must be transferred and the petitioner told within 15 days.
-        await clocks.StartAsync(connection, transaction, id, "transfer", now);
-        await clocks.StartAsync(connection, transaction, id, "acceptance_notice", now);
-        return id;
     }
 
     static async Task EnterWaitingAreaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RegisterVisit visit, long visitId,

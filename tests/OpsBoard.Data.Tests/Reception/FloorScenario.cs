@@ -66,7 +66,8 @@ public sealed class FloorScenario
         {
             CenterId = centerId, ClerkId = clerk, OtherClerkId = other, LineA = lineA, LineB = lineB,
             Window1 = window1, Window2 = window2, WindowB = windowB, AreaId = areaId, Clock = clock,
-            Registry = new VisitRegistry(dataSource, Protector, new OpsBoard.Data.Matters.MatterClocks(new OpsBoard.Data.Calendar.CalendarStore(dataSource)), clock),
+            Registry = new VisitRegistry(dataSource, Protector,
+                new OpsBoard.Data.Matters.MatterIntake(dataSource, Protector, new OpsBoard.Data.Matters.MatterClocks(new OpsBoard.Data.Calendar.CalendarStore(dataSource)), clock), clock),
             Tickets = new TicketStore(dataSource, clock),
             Floor = new FloorQueries(dataSource, clock),
             Store = new FloorStore(dataSource, clock),
