@@ -34,4 +34,19 @@ public sealed class HallTests(AppFixture app, BrowserFixture browser) : IClassFi
         await BrowserFixture.SnapshotAsync(hall, "hall");
         await BrowserFixture.SnapshotAsync(console, "window-console");
     }
+
+    [BrowserFact]
+    public async Task WindowConsole_NewRegistration_AppearsInItsQueueWithoutReload()
+    {
+        var console = await browser.NewPageAsync(app.BaseAddress);
+        await console.LogInAsync("window2");
+        await console.GotoAsync("/window");
+        await console.Locator("form", new() { HasText = "接谈窗口2" }).GetByRole(AriaRole.Button).ClickAsync();
+        await console.EvaluateAsync("() => window.__noReload = true");
+
+        var registered = await app.RegisterAsync();
+
+        await Assertions.Expect(console.Locator("section[data-region=queue]")).ToContainTextAsync(registered.Number, new() { Timeout = 2000 });
+        Assert.True(await console.EvaluateAsync<bool>("() => window.__noReload === true"));
+    }
 }

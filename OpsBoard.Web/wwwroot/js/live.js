@@ -13,7 +13,9 @@
   let connected = false;
 
   const query = device ? `?device=${encodeURIComponent(device)}` : "";
-  const regions = () => [...root.querySelectorAll("section.region[data-region]")];
+  // A screen's regions live inside its canvas; a staff page marks regions anywhere on the page.
+  const scope = fragments ? root : document;
+  const regions = () => [...scope.querySelectorAll("section.region[data-region]")];
 
   // Fixed 1920×1080 design scaled to the screen: the same layout on a 1080p panel and on 4K.
   function fit() {
@@ -25,19 +27,22 @@
   window.addEventListener("resize", fit);
   fit();
 
+  // Screens fetch a region's fragment endpoint; staff pages (no data-fragments) re-read their own page and take the
+  // region from it, so the same server rendering serves both.
   function fragmentUrl(region) {
+    if (!fragments) return location.pathname + location.search;
     return fragments + (region === "hall" ? "board" : region) + query;
   }
 
   async function refresh(name) {
-    const current = root.querySelector(`section.region[data-region="${name}"]`);
+    const current = scope.querySelector(`section.region[data-region="${name}"]`);
     if (!current) return;
     try {
       const response = await fetch(fragmentUrl(name), { credentials: "same-origin", cache: "no-store" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const holder = document.createElement("div");
       holder.innerHTML = await response.text();
-      const fresh = holder.querySelector("section.region");
+      const fresh = holder.querySelector(`section.region[data-region="${name}"]`) || holder.querySelector("section.region");
       if (!fresh) throw new Error("empty fragment");
       fresh.dataset.updated = String(Date.now());
       current.replaceWith(fresh);
@@ -150,7 +155,7 @@
   }
 
   setInterval(() => { if (connected) refreshAll(); }, safetyRefreshMs);
-  root.querySelectorAll("section.region").forEach(r => r.dataset.updated = String(Date.now()));
+  regions().forEach(r => r.dataset.updated = String(Date.now()));
   drawGauges(root);
   start();
 })();
