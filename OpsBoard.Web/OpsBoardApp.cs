@@ -22,6 +22,8 @@ public static class OpsBoardApp
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null, WebApplicationOptions? options = null)
     {
         var builder = WebApplication.CreateBuilder(options ?? new WebApplicationOptions { Args = args });
+        // `--visits 1000000` is the short form of --OpsBoard:DemoVisits for sizing the demo history.
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--visits"] = "OpsBoard:DemoVisits" });
         configure?.Invoke(builder);
         ChooseUrls(builder);
 

@@ -213,4 +213,25 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
         await Assert.ThrowsAsync<MatterForbiddenException>(() =>
             intake.RegisterAsync(s.Officer, new NewMatter("letter", "周八", FloorScenario.NewIdNumber(), null, "housing", "x", null, false)));
     }
+
+    [Fact]
+    public async Task Supervision_SevenDayClock_FeedbackStopsIt_OnlyTheUnitAnswers()
+    {
+        var s = await SetupAsync();
+        await s.Lifecycle.AcceptAsync(s.Center, s.MatterId, true, null, true);
+        await s.Lifecycle.AssignAsync(s.Center, s.MatterId, s.UnitId);
+        var supervisions = new Supervisions(db.DataSource, new MatterClocks(new CalendarStore(db.DataSource)), s.Floor.Clock);
+
+        var id = await supervisions.IssueAsync(s.Center, s.MatterId, s.UnitId, "请于7日内反馈办理进展");
+        var twice = await Assert.ThrowsAsync<MatterException>(() => supervisions.IssueAsync(s.Center, s.MatterId, s.UnitId, "再次督办"));
+        await Assert.ThrowsAsync<MatterForbiddenException>(() => supervisions.FeedbackAsync(s.Stranger, id, "不是我们的"));
+        s.Floor.Clock.Advance(TimeSpan.FromDays(8));
+        await s.Watcher.RunAsync();
+        var overdue = (await ClocksAsync(s.MatterId)).Single(c => c.Code == "supervision").State;
+        await supervisions.FeedbackAsync(s.Officer, id, "已约谈信访人，正在协调");
+
+        Assert.Contains("等待反馈", twice.Message);
+        Assert.Equal("overdue", overdue);
+        Assert.Equal(("breached", "stopped"), (await ClocksAsync(s.MatterId)).Single(c => c.Code == "supervision") is var k ? (k.Result, k.State) : default);
+    }
 }
