@@ -96,6 +96,18 @@ public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutpu
     }
 
     [BrowserFact]
+    public async Task Wall_On4KPanel_ScalesTheSameLayoutToFillTheScreen()
+    {
+        var wall = await OpenWallAsync(app, 3840, 2160);
+
+        var box = await wall.Locator(".screen.wall").BoundingBoxAsync();
+
+        Assert.InRange(box!.Width, 3830, 3850);
+        Assert.InRange(box.Height, 2150, 2170);
+        await BrowserFixture.SnapshotAsync(wall, "wall-4k");
+    }
+
+    [BrowserFact]
     public async Task Wall_RevokedDeviceToken_IsRefused()
     {
         var page = await browser.NewPageAsync(app.BaseAddress);

@@ -26,6 +26,21 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
             new Actor(floor.OtherClerkId, floor.CenterId, false, [otherUnit], [otherUnit]));
     }
 
+    /// <summary>Accepted, assigned to the unit, received by it.</summary>
+    static async Task ToReceivedAsync(Setup s)
+    {
+        await s.Lifecycle.AcceptAsync(s.Center, s.MatterId, true, null, true);
+        await s.Lifecycle.AssignAsync(s.Center, s.MatterId, s.UnitId);
+        await s.Lifecycle.ReceiveAsync(s.Officer, s.MatterId);
+    }
+
+    /// <summary>…and the petitioner contacted: the unit is handling it.</summary>
+    static async Task ToHandlingAsync(Setup s)
+    {
+        await ToReceivedAsync(s);
+        await s.Lifecycle.FirstContactAsync(s.Officer, s.MatterId, "");
+    }
+
     async Task<List<(string Code, string? Result, string State)>> ClocksAsync(long matterId)
     {
         await using var connection = await db.DataSource.OpenConnectionAsync();
@@ -74,10 +89,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
     public async Task Reply_DateBeforeAcceptance_IsRefused()
     {
         var s = await SetupAsync();
-        await s.Lifecycle.AcceptAsync(s.Center, s.MatterId, true, null, true);
-        await s.Lifecycle.AssignAsync(s.Center, s.MatterId, s.UnitId);
-        await s.Lifecycle.ReceiveAsync(s.Officer, s.MatterId);
-        await s.Lifecycle.FirstContactAsync(s.Officer, s.MatterId, "");
+        await ToHandlingAsync(s);
 
         var error = await Assert.ThrowsAsync<MatterException>(() => s.Lifecycle.ReplyAsync(s.Officer, s.MatterId, new DateOnly(2026, 1, 5), "supported"));
 
@@ -103,9 +115,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
     public async Task Extension_Over30DaysInAll_IsRefused_ApprovalNeedsLeaderAndNotice()
     {
         var s = await SetupAsync();
-        await s.Lifecycle.AcceptAsync(s.Center, s.MatterId, true, null, true);
-        await s.Lifecycle.AssignAsync(s.Center, s.MatterId, s.UnitId);
-        await s.Lifecycle.ReceiveAsync(s.Officer, s.MatterId);
+        await ToReceivedAsync(s);
         await using var connection = await db.DataSource.OpenConnectionAsync();
         var dueBefore = await connection.ExecuteScalarAsync<DateTime>(
             "SELECT k.due_at FROM matter_clock k JOIN deadline_rule r ON r.id = k.rule_id WHERE k.matter_id = @MatterId AND r.code = 'handling'", new { s.MatterId });
@@ -126,10 +136,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
     public async Task Hearing_PausesTheReReviewClock_ResumePushesTheDueDate()
     {
         var s = await SetupAsync();
-        await s.Lifecycle.AcceptAsync(s.Center, s.MatterId, true, null, true);
-        await s.Lifecycle.AssignAsync(s.Center, s.MatterId, s.UnitId);
-        await s.Lifecycle.ReceiveAsync(s.Officer, s.MatterId);
-        await s.Lifecycle.FirstContactAsync(s.Officer, s.MatterId, "");
+        await ToHandlingAsync(s);
         await s.Lifecycle.ReplyAsync(s.Officer, s.MatterId, DateOnly.FromDateTime(s.Floor.Clock.Now.ToOffset(ChinaTime.Offset).DateTime), "not_supported");
         await s.Lifecycle.RequestReviewAsync(s.Center, s.MatterId);
         await s.Lifecycle.DecideReviewAsync(s.Center, s.MatterId);
