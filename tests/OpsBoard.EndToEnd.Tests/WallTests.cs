@@ -29,6 +29,7 @@ public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutpu
         await form.GetByLabel("身份证号码", new() { Exact = true }).FillAsync("11010519491231002X");
         await form.GetByLabel("类别").SelectOptionAsync(new SelectOptionValue { Label = "城乡建设" });
         await form.GetByLabel("诉求摘要（新事项必填）").FillAsync("楼道堆物影响通行");
+        await BrowserFixture.SnapshotAsync(desk, "desk-form");
         await form.GetByRole(AriaRole.Button, new() { Name = "登记并取号" }).ClickAsync();
         await Assertions.Expect(desk.Locator("[data-ticket-number]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[A-Z][0-9]{3}$"));
 

@@ -24,6 +24,7 @@ public sealed class LoginTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal("云溪县群众来访接待中心", home.QuerySelector("h1")!.TextContent);
         Assert.Contains("中心主任", home.QuerySelector("nav")!.TextContent);
         Assert.Equal("zh-CN", home.DocumentElement.GetAttribute("lang"));
+        Assert.Contains("最紧急的期限", home.QuerySelector("#urgent-title")!.TextContent);
     }
 
     [Fact]
