@@ -67,7 +67,7 @@ public static class DataHostingExtensions
         services.AddSingleton<CalendarStore>();
         services.AddSingleton<CalendarCoverage>();
         services.AddSingleton<SystemNotices>();
-        services.AddSingleton<TodayFiguresQuery>();
+        services.AddSingleton<CenterOverviewQuery>();
         services.AddSingleton<FloorQueries>();
         services.AddSingleton<TicketStore>();
         services.AddSingleton<VisitRegistry>();

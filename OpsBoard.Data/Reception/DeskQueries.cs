@@ -17,7 +17,7 @@ public sealed record Choice(string Value, string Text, string? GroupName);
 public sealed record TicketView(long Id, string Number, string LineName, DateTime IssuedAt, bool Priority, int AheadOfIt, string CenterName);
 
 /// <summary>What the registration desk looks up before it issues anything.</summary>
-public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtector protector, TimeProvider time)
+public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtector protector)
 {
     const string PetitionerColumns = """
         p.id, p.name, p.id_number_tail AS IdTail, p.phone, u.name AS Locality
@@ -137,6 +137,4 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtect
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<TicketView>(sql, new { ticketId, centerId });
     }
-
-    public DateOnly Today => ChinaTime.Today(time);
 }

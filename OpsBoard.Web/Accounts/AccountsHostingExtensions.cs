@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using OpsBoard.Data.Accounts;
 
 namespace OpsBoard.Web.Accounts;
@@ -10,6 +12,10 @@ public static class AccountsHostingExtensions
 {
     public static WebApplicationBuilder AddOpsBoardAccounts(this WebApplicationBuilder builder)
     {
+        builder.Services.AddDataProtection().SetApplicationName("OpsBoard");
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<IServiceProvider>((options, services) => options.XmlRepository = new DatabaseKeyRepository(services.GetRequiredService<Npgsql.NpgsqlDataSource>()));
+
         builder.Services
             .AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>

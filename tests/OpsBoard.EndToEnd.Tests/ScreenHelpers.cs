@@ -20,7 +20,16 @@ public static class ScreenHelpers
         await page.GetByLabel("用户名").FillAsync(login);
         await page.GetByLabel("密码").FillAsync("Demo@2026");
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal), new() { Timeout = 15_000 });
+        }
+        catch (TimeoutException)
+        {
+            // Say what the person would see instead of a bare timeout.
+            var shown = await page.Locator("main").InnerTextAsync();
+            throw new InvalidOperationException($"Login as {login} did not leave the login page ({page.Url}): {shown}");
+        }
     }
 
     /// <summary>The number shown in a wall totals tile, e.g. 来访批次.</summary>

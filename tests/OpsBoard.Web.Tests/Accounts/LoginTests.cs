@@ -101,6 +101,21 @@ public sealed class LoginTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Session_AppRestarts_StaysSignedIn_KeyRingIsSharedInTheDatabase()
+    {
+        var client = await app.SignInAsync("director");
+
+        await app.StopAsync();
+        await app.StartAsync();
+        var response = await client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Not a file on this machine: every node reads the same keys, so any node accepts any node's cookie.
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.True(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM data_protection_key") >= 1);
+    }
+
+    [Fact]
     public async Task Logout_SignedIn_EndsSession()
     {
         var client = await app.SignInAsync("clerk");
