@@ -11,6 +11,15 @@ public static class ChinaTime
 
     public static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(Now(time).DateTime);
 
+    /// <summary>The Beijing calendar day a moment falls on.</summary>
+    public static DateOnly DayOf(DateTimeOffset moment) => DateOnly.FromDateTime(moment.ToOffset(Offset).DateTime);
+
+    /// <summary>The Beijing calendar day of a UTC moment read from the database.</summary>
+    public static DateOnly DayOf(DateTime utc) => DayOf(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
+
+    /// <summary>23:59:59 Beijing of a day: the due moment of a period whose last day it is.</summary>
+    public static DateTimeOffset EndOf(DateOnly day) => StartOf(day.AddDays(1)).AddSeconds(-1);
+
     public static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), Offset);
 
     /// <summary>A UTC moment as Beijing wall-clock text, e.g. for a table cell.</summary>

@@ -30,11 +30,15 @@ public static class DataHostingExtensions
         DapperSetup.Configure();
         var services = builder.Services;
         var section = builder.Configuration.GetSection(OpsBoardOptions.Section);
-        services.Configure<OpsBoardOptions>(section);
-        var options = section.Get<OpsBoardOptions>() ?? new OpsBoardOptions();
-
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
         var embedded = string.IsNullOrWhiteSpace(connectionString);
+        var validator = new OpsBoardOptionsValidator(sharedDatabase: !embedded);
+        services.AddSingleton<IValidateOptions<OpsBoardOptions>>(validator);
+        services.AddOptions<OpsBoardOptions>().Bind(section).ValidateOnStart();
+        // Checked now as well: the embedded cluster and the web port are set up before the host exists, and a host that
+        // fails to start logs the failure with a stack trace before the operator's one line.
+        var options = ReadOptions(section, validator);
+
         if (embedded)
         {
             var server = StartEmbedded(options);
@@ -61,7 +65,7 @@ public static class DataHostingExtensions
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<OpsBoardOptions>>().Value;
-            return PersonalDataProtector.FromKeyOrFile(o.PersonalDataKey, Path.Combine(o.DataDirectory, "personal-data.key"));
+            return PersonalDataProtector.FromKeyOrFile(o.PersonalDataKey, Path.Combine(o.DataDirectory, PersonalDataProtector.KeyFileName));
         });
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<CalendarStore>();
@@ -87,6 +91,26 @@ public static class DataHostingExtensions
         services.AddSingleton<DemoSeeder>();
         services.AddHostedService<DatabaseInitializer>();
         return builder;
+    }
+
+    /// <summary>The section as the app will see it, or <see cref="OptionsValidationException"/> naming what to fix.</summary>
+    static OpsBoardOptions ReadOptions(IConfigurationSection section, IValidateOptions<OpsBoardOptions> validator)
+    {
+        OpsBoardOptions options;
+        try
+        {
+            options = section.Get<OpsBoardOptions>() ?? new OpsBoardOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // A value of the wrong type (`--OpsBoard:Port=abc`): the binder's message names the setting.
+            throw new OptionsValidationException(Options.DefaultName, typeof(OpsBoardOptions), [e.Message]);
+        }
+
+        var result = validator.Validate(Options.DefaultName, options);
+        return result.Failed
+            ? throw new OptionsValidationException(Options.DefaultName, typeof(OpsBoardOptions), result.Failures ?? [])
+            : options;
     }
 
     static EmbeddedPostgres StartEmbedded(OpsBoardOptions options)

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using OpsBoard.Data.Personal;
+
 namespace OpsBoard.Data;
 
 /// <summary>The <c>OpsBoard</c> configuration section.</summary>
@@ -20,6 +23,50 @@ public sealed class OpsBoardOptions
     /// <summary>Number of visits the demo history holds; 0 means the generator's realistic default.</summary>
     public int DemoVisits { get; set; }
 
-    /// <summary>Base64 of 32 random bytes protecting ID numbers; generated into the data directory when empty.</summary>
+    /// <summary>Web port on loopback, used unless URLs are configured.</summary>
+    public int Port { get; set; } = 5080;
+
+    /// <summary>
+    /// Base64 of 32 random bytes protecting ID numbers; generated into the data directory when empty, which only the
+    /// embedded database allows.
+    /// </summary>
     public string? PersonalDataKey { get; set; }
+}
+
+/// <summary>
+/// Refuses settings that would start a node that cannot work, each failure one line saying what to set; no full stops,
+/// since several failures are joined with "; " into the one line the operator sees.
+/// </summary>
+/// <param name="sharedDatabase">
+/// A configured server: other nodes may use the same rows, so a key generated here would make their ID numbers unreadable
+/// and their look-ups miss.
+/// </param>
+public sealed class OpsBoardOptionsValidator(bool sharedDatabase) : IValidateOptions<OpsBoardOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OpsBoardOptions options)
+    {
+        List<string> failures = [];
+        if (options.Port is < 1 or > 65535)
+        {
+            failures.Add($"OpsBoard:Port {options.Port} is not a port: use 1-65535, or --urls to choose the address");
+        }
+
+        // The key itself is never echoed: the message ends up in logs and terminals.
+        if (string.IsNullOrWhiteSpace(options.PersonalDataKey))
+        {
+            if (sharedDatabase)
+            {
+                failures.Add(
+                    "OpsBoard:PersonalDataKey is required with ConnectionStrings:OpsBoard and must be the same on every node: " +
+                    $"set it to the key in {Path.Combine(options.DataDirectory, PersonalDataProtector.KeyFileName)} of the node that has stored ID numbers so far, " +
+                    "or for a new database to the output of `openssl rand -base64 32`");
+            }
+        }
+        else if (PersonalDataProtector.KeyProblem(options.PersonalDataKey) is { } problem)
+        {
+            failures.Add($"OpsBoard:PersonalDataKey {problem}: set it to the output of `openssl rand -base64 32`");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

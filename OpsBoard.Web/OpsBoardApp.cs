@@ -17,17 +17,16 @@ public sealed class StartupException(string message) : Exception(message);
 /// <summary>Builds the web node; Program runs it, the test harness starts it on a loopback port.</summary>
 public static class OpsBoardApp
 {
-    public const int DefaultPort = 5080;
-
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null, WebApplicationOptions? options = null)
     {
         var builder = WebApplication.CreateBuilder(options ?? new WebApplicationOptions { Args = args });
         // `--visits 1000000` is the short form of --OpsBoard:DemoVisits for sizing the demo history.
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--visits"] = "OpsBoard:DemoVisits" });
         configure?.Invoke(builder);
-        ChooseUrls(builder);
 
+        // First, so settings are validated before the port is chosen from them.
         builder.AddOpsBoardData();
+        ChooseUrls(builder);
         builder.AddOpsBoardJobs();
         builder.AddOpsBoardAccounts();
         builder.AddOpsBoardLive();
@@ -67,7 +66,9 @@ public static class OpsBoardApp
             return;
         }
 
-        var port = builder.Configuration.GetValue("OpsBoard:Port", DefaultPort);
+        var settings = new OpsBoardOptions();
+        builder.Configuration.GetSection(OpsBoardOptions.Section).Bind(settings);
+        var port = settings.Port;
         if (!IsFree(port))
         {
             var free = FreePort();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OpsBoard.Data.Postgres;
 using OpsBoard.Web;
 
@@ -7,7 +8,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (e is EmbeddedPostgresException or MigrationException or StartupException)
+catch (Exception e) when (e is EmbeddedPostgresException or MigrationException or OptionsValidationException or StartupException)
 {
     // Faults the operator must fix get one readable line, not a stack trace.
     Console.Error.WriteLine($"OpsBoard cannot start: {e.Message}");

@@ -1,5 +1,6 @@
 namespace OpsBoard.Data.Accounts;
 
+/// <summary>The roles a user can hold; <c>user_role.role</c>. Unit roles are held for one unit each.</summary>
 public static class Roles
 {
     public const string Director = "director";
@@ -10,21 +11,15 @@ public static class Roles
     public const string Statistician = "statistician";
     public const string Admin = "admin";
 
-    public static IReadOnlyList<string> All { get; } = [Director, DutyLeader, Clerk, UnitOfficer, UnitLeader, Statistician, Admin];
+    public static CodeSet Labels { get; } = new(
+        (Director, "中心主任"), (DutyLeader, "带班领导"), (Clerk, "登记/窗口人员"), (UnitOfficer, "责任单位经办人"),
+        (UnitLeader, "责任单位分管领导"), (Statistician, "统计员"), (Admin, "系统管理员"));
+
+    public static IReadOnlyList<string> All => Labels.Codes;
 
     public static bool IsUnitScoped(string role) => role is UnitOfficer or UnitLeader;
 
-    public static string DisplayName(string role) => role switch
-    {
-        Director => "中心主任",
-        DutyLeader => "带班领导",
-        Clerk => "登记/窗口人员",
-        UnitOfficer => "责任单位经办人",
-        UnitLeader => "责任单位分管领导",
-        Statistician => "统计员",
-        Admin => "系统管理员",
-        _ => role,
-    };
+    public static string DisplayName(string role) => Labels.Label(role);
 }
 
 public sealed record UserRole(string Role, int? UnitId, string? UnitName);

@@ -9,7 +9,8 @@ public enum DayKind
 public sealed record CalendarEntry(DateOnly Day, DayKind Kind, string Name);
 
 /// <summary>
-/// Working days per DOMAIN.md: Monday–Friday, minus public holidays, plus make-up working days (调休上班).
+/// Working days as the State Council's yearly holiday notices define them (docs/sources.md): Monday–Friday,
+/// minus public holidays, plus make-up working days (调休上班).
 /// Counting follows the usual rule for periods: the start day is not counted, and a period whose last day
 /// is not a working day ends on the next working day.
 /// An immutable snapshot: the store swaps in a new one when an admin loads a year.

@@ -4,17 +4,20 @@ using OpsBoard.Data.Calendar;
 
 namespace OpsBoard.Data.Matters;
 
-public sealed record ClockAlert(long ClockId, long MatterId, string MatterCode, string RuleName, string Source, string State,
-    DateTime DueAt, string? Unit, int WorkingDays)
+public sealed record ClockAlert(long ClockId, long MatterId, string MatterCode, string RuleCode, string DayKind, string Source, string State,
+    DateTime DueAt, string? Unit)
 {
-    /// <summary>e.g. "条例第三十四条 · 办理答复 · 超期 2 个工作日 · 县住建局".</summary>
+    /// <summary>"超期 2 个工作日", "剩余 3 日" …, filled in by the query from the clock's rule and the calendar.</summary>
+    public string Distance { get; init; } = "";
+
+    public string RuleName => ClockKind.Label(RuleCode);
+
+    /// <summary>e.g. "条例第三十四条 · 办理答复 · 超期 2 日 · 县住建局", the distance in the clock's own kind of day.</summary>
     public string Text => string.Join(" · ", new[]
     {
         Source.Replace("《信访工作条例》", "条例", StringComparison.Ordinal),
         RuleName,
-        State == "overdue"
-            ? (WorkingDays == 0 ? "今日超期" : $"超期 {WorkingDays} 个工作日")
-            : (WorkingDays == 0 ? "今日到期" : $"剩余 {WorkingDays} 个工作日"),
+        Distance,
         Unit ?? "信访局",
     });
 }
@@ -36,8 +39,8 @@ public sealed class AlertQueries(NpgsqlDataSource dataSource, CalendarStore cale
             """;
         // Overdue first, the longest overdue at the top; then approaching, the soonest due first.
         const string topSql = """
-            SELECT k.id AS ClockId, m.id AS MatterId, m.code AS MatterCode, r.name AS RuleName, r.source, k.alert_state AS State,
-                   k.due_at AS DueAt, u.name AS Unit, 0 AS WorkingDays
+            SELECT k.id AS ClockId, m.id AS MatterId, m.code AS MatterCode, r.code AS RuleCode, r.day_kind AS DayKind, r.source,
+                   k.alert_state AS State, k.due_at AS DueAt, u.name AS Unit
             FROM matter_clock k
             JOIN matter m ON m.id = k.matter_id
             JOIN deadline_rule r ON r.id = k.rule_id
@@ -54,11 +57,10 @@ public sealed class AlertQueries(NpgsqlDataSource dataSource, CalendarStore cale
         var rows = await connection.QueryAsync<ClockAlert>(topSql, new { centerId, unitId, top });
         var calendar = await calendars.CurrentAsync(cancellationToken);
         var today = ChinaTime.Today(time);
-        var alerts = rows.Select(a =>
+        var alerts = rows.Select(a => a with
         {
-            var dueDay = DateOnly.FromDateTime(new DateTimeOffset(a.DueAt, TimeSpan.Zero).ToOffset(ChinaTime.Offset).DateTime);
-            var days = a.State == "overdue" ? calendar.WorkingDaysBetween(dueDay, today) : calendar.WorkingDaysBetween(today, dueDay);
-            return a with { WorkingDays = Math.Max(0, days) };
+            Distance = ClockDistance.Describe(new DeadlineRule { Code = a.RuleCode, DayKind = a.DayKind }, ChinaTime.DayOf(a.DueAt), today, calendar,
+                a.State == ClockAlertState.Overdue),
         }).ToList();
         return new AlertSummary(counts.Overdue, counts.Approaching, alerts);
     }

@@ -7,38 +7,18 @@ namespace OpsBoard.Data.Matters;
 public sealed record WatchResult(int Approaching, int Overdue);
 
 /// <summary>
-/// Marks running clocks approaching (75 % of the time used, or their last day begun) and overdue (past the due
-/// moment). Each clock enters each state once: the update only touches clocks not yet in that state, so a second run,
-/// or a second node, finds nothing to do. Paused clocks wait.
+/// Marks running clocks approaching (from their stored <c>approaching_from</c>, see
+/// <see cref="DeadlineRule.ApproachingFrom"/>) and overdue (past the due moment). Each clock enters each state once:
+/// the update only touches clocks not yet in that state, so a second run, or a second node, finds nothing to do.
+/// Paused clocks wait. A petitioner's own window (复查/复核申请) is not an office deadline and raises no alert.
 /// </summary>
 public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public async Task<WatchResult> RunAsync(CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        const string overdueSql = """
-            UPDATE matter_clock k
-            SET alert_state = 'overdue', overdue_at = @now
-            FROM matter m
-            WHERE m.id = k.matter_id AND k.stopped_at IS NULL AND k.alert_state <> 'overdue' AND k.due_at < @now
-              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
-            RETURNING k.id, m.center_id AS CenterId, m.responsible_unit_id AS UnitId, m.code
-            """;
-        // The last day begins at 00:00 Beijing of the due day (due moments are 23:59:59 of that day).
-        const string approachingSql = """
-            UPDATE matter_clock k
-            SET alert_state = 'approaching', approaching_at = @now
-            FROM matter m
-            WHERE m.id = k.matter_id AND k.stopped_at IS NULL AND k.alert_state = 'running'
-              AND @now >= least(k.started_at + (k.due_at - k.started_at) * 0.75,
-                                date_trunc('day', k.due_at AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')
-              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
-            RETURNING k.id, m.center_id AS CenterId, m.responsible_unit_id AS UnitId, m.code
-            """;
-        var overdue = (await connection.QueryAsync<Changed>(overdueSql, new { now }, transaction)).ToList();
-        var approaching = (await connection.QueryAsync<Changed>(approachingSql, new { now }, transaction)).ToList();
+        var (approaching, overdue) = await MarkAsync(connection, transaction, time.GetUtcNow());
         foreach (var (kind, rows) in new[] { ("clock.overdue", overdue), ("clock.approaching", approaching) })
         {
             foreach (var row in rows)
@@ -51,5 +31,64 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
         return new WatchResult(approaching.Count, overdue.Count);
     }
 
-    sealed record Changed(long Id, int CenterId, int? UnitId, string Code);
+    /// <summary>
+    /// The marking itself, inside the caller's transaction; the demo seeder runs it too, so its clocks carry the
+    /// states this job would give them. The moments recorded are those the clock entered the state, not when a run
+    /// noticed.
+    /// </summary>
+    public static async Task<(IReadOnlyList<Changed> Approaching, IReadOnlyList<Changed> Overdue)> MarkAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now)
+    {
+        await FillApproachingFromAsync(connection, transaction);
+        const string overdueSql = """
+            UPDATE matter_clock k
+            SET alert_state = 'overdue', overdue_at = k.due_at,
+                approaching_at = coalesce(k.approaching_at, k.approaching_from)
+            FROM matter m, deadline_rule r
+            WHERE m.id = k.matter_id AND r.id = k.rule_id AND r.code <> ALL(@windows)
+              AND k.stopped_at IS NULL AND k.alert_state <> 'overdue' AND k.due_at < @now
+              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
+            RETURNING k.id, m.center_id AS CenterId, m.responsible_unit_id AS UnitId, m.code
+            """;
+        const string approachingSql = """
+            UPDATE matter_clock k
+            SET alert_state = 'approaching', approaching_at = k.approaching_from
+            FROM matter m, deadline_rule r
+            WHERE m.id = k.matter_id AND r.id = k.rule_id AND r.code <> ALL(@windows)
+              AND k.stopped_at IS NULL AND k.alert_state = 'running' AND k.approaching_from <= @now
+              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
+            RETURNING k.id, m.center_id AS CenterId, m.responsible_unit_id AS UnitId, m.code
+            """;
+        var windows = ClockKind.PetitionerWindows.ToArray();
+        var overdue = (await connection.QueryAsync<Changed>(overdueSql, new { now, windows }, transaction)).ToList();
+        var approaching = (await connection.QueryAsync<Changed>(approachingSql, new { now, windows }, transaction)).ToList();
+        return (approaching, overdue);
+    }
+
+    /// <summary>Clocks written before <c>approaching_from</c> existed get it here, computed by the one rule.</summary>
+    static async Task FillApproachingFromAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var missing = (await connection.QueryAsync<(long Id, DateTime StartedAt, DateTime DueAt)>("""
+            SELECT id, started_at, due_at
+            FROM matter_clock
+            WHERE approaching_from IS NULL
+            """, transaction: transaction)).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var ids = missing.Select(c => c.Id).ToArray();
+        var moments = missing.Select(c => DeadlineRule.ApproachingFrom(Utc(c.StartedAt), Utc(c.DueAt))).ToArray();
+        await connection.ExecuteAsync("""
+            UPDATE matter_clock k
+            SET approaching_from = v.moment
+            FROM unnest(@ids, @moments) AS v(id, moment)
+            WHERE k.id = v.id
+            """, new { ids, moments }, transaction);
+    }
+
+    static DateTimeOffset Utc(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
+
+    public sealed record Changed(long Id, int CenterId, int? UnitId, string Code);
 }

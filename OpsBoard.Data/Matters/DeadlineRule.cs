@@ -11,7 +11,6 @@ public sealed record DeadlineRule
     public int Id { get; init; }
     public string Code { get; init; } = "";
     public int Version { get; init; }
-    public string Name { get; init; } = "";
     public string StartEvent { get; init; } = "";
     public string StopEvent { get; init; } = "";
     public int Length { get; init; }
@@ -21,22 +20,59 @@ public sealed record DeadlineRule
     public string Source { get; init; } = "";
     public DateOnly EffectiveFrom { get; init; }
 
-    public bool InWorkingDays => DayKind == "working";
+    public bool InWorkingDays => DayKind == RuleDays.Working;
+
+    public string Label => ClockKind.Label(Code);
 
     /// <summary>"《信访工作条例》第三十四条" reads as "条例第三十四条" on a screen.</summary>
     public string ShortSource => Source.Replace("《信访工作条例》", "条例", StringComparison.Ordinal);
 
     /// <summary>
-    /// The due moment: the end (23:59:59, Beijing) of the last day of the period, counted from the start day
-    /// (not counted) in working or calendar days, plus any extension and paused days.
+    /// The due moment, the one computation of it in OpsBoard: the end (23:59:59, Beijing) of the last day of the
+    /// period, counted from the start day (not counted) in working or calendar days, plus any extension and paused
+    /// days; a calendar-day period whose last day is not a working day ends on the next working day
+    /// (<see cref="WorkingCalendar.AddCalendarDays"/>).
     /// </summary>
     public DateTimeOffset DueFor(DateTimeOffset startedAt, WorkingCalendar calendar, int extensionDays = 0, int pausedDays = 0)
     {
-        var startDay = DateOnly.FromDateTime(startedAt.ToOffset(ChinaTime.Offset).DateTime);
-        var lastDay = InWorkingDays
-            ? calendar.AddWorkingDays(startDay, Length + extensionDays + pausedDays)
-            : calendar.AddCalendarDays(startDay, Length + extensionDays + pausedDays);
-        return ChinaTime.StartOf(lastDay.AddDays(1)).AddSeconds(-1).ToUniversalTime();
+        var startDay = ChinaTime.DayOf(startedAt);
+        var days = Length + extensionDays + pausedDays;
+        var lastDay = InWorkingDays ? calendar.AddWorkingDays(startDay, days) : calendar.AddCalendarDays(startDay, days);
+        return ChinaTime.EndOf(lastDay).ToUniversalTime();
+    }
+
+    /// <summary>Whole days from one day to another, in this rule's own kind of day (for "超期 N 个工作日" / "超期 N 日").</summary>
+    public int DaysBetween(DateOnly from, DateOnly to, WorkingCalendar calendar) =>
+        InWorkingDays ? calendar.WorkingDaysBetween(from, to) : to.DayNumber - from.DayNumber;
+
+    /// <summary>
+    /// When a clock turns 临期: once 75 % of its time is used, or its last day has begun, whichever comes first
+    /// (an OpsBoard convention, docs/sources.md "Project conventions"). Stored with the clock so the watcher compares, and never recomputes, it.
+    /// </summary>
+    public static DateTimeOffset ApproachingFrom(DateTimeOffset startedAt, DateTimeOffset dueAt)
+    {
+        var threeQuarters = startedAt + (dueAt - startedAt) * 0.75;
+        var lastDayBegins = ChinaTime.StartOf(ChinaTime.DayOf(dueAt));
+        var moment = threeQuarters < lastDayBegins ? threeQuarters : lastDayBegins;
+        moment = moment < startedAt ? startedAt : moment;
+        return new DateTimeOffset(moment.UtcTicks - moment.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+    }
+}
+
+/// <summary>How far a running or stopped clock is from its due moment, in the clock's own kind of day.</summary>
+public static class ClockDistance
+{
+    /// <summary>"超期 2 个工作日", "今日到期", "剩余 3 日" … for a clock due on <paramref name="dueDay"/>, seen on <paramref name="today"/>.</summary>
+    public static string Describe(DeadlineRule rule, DateOnly dueDay, DateOnly today, WorkingCalendar calendar, bool overdue)
+    {
+        var days = Math.Max(0, overdue ? rule.DaysBetween(dueDay, today, calendar) : rule.DaysBetween(today, dueDay, calendar));
+        return (overdue, days) switch
+        {
+            (true, 0) => "今日超期",
+            (true, _) => $"超期 {RuleDays.Days(rule.DayKind, days)}",
+            (false, 0) => "今日到期",
+            _ => $"剩余 {RuleDays.Days(rule.DayKind, days)}",
+        };
     }
 }
 
@@ -44,7 +80,7 @@ public sealed record DeadlineRule
 public static class DeadlineRules
 {
     const string Columns = """
-        id, code, version, name, start_event AS StartEvent, stop_event AS StopEvent, length, day_kind AS DayKind,
+        id, code, version, start_event AS StartEvent, stop_event AS StopEvent, length, day_kind AS DayKind,
         pause_events AS PauseEvents, max_extension_days AS MaxExtensionDays, source, effective_from AS EffectiveFrom
         """;
 
@@ -60,6 +96,17 @@ public static class DeadlineRules
             """;
         return await connection.QuerySingleOrDefaultAsync<DeadlineRule>(sql, new { code, day }, transaction)
             ?? throw new InvalidOperationException($"No deadline rule '{code}' in force on {day}");
+    }
+
+    /// <summary>The exact version a clock started under.</summary>
+    public static async Task<DeadlineRule> ByIdAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int id)
+    {
+        var sql = $"""
+            SELECT {Columns}
+            FROM deadline_rule
+            WHERE id = @id
+            """;
+        return await connection.QuerySingleAsync<DeadlineRule>(sql, new { id }, transaction);
     }
 
     public static async Task<IReadOnlyList<DeadlineRule>> AllAsync(NpgsqlDataSource dataSource)
@@ -84,7 +131,7 @@ public static class DeadlineRules
             throw new MatterException("期限天数应在 0 到 365 之间。");
         }
 
-        if (dayKind is not ("calendar" or "working"))
+        if (!RuleDays.Labels.Contains(dayKind))
         {
             throw new MatterException("计算方式只能是自然日或工作日。");
         }

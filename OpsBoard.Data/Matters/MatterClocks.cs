@@ -12,15 +12,17 @@ public sealed class MatterClocks(CalendarStore calendars)
 {
     public async Task<long> StartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, DateTimeOffset at)
     {
-        var rule = await DeadlineRules.InForceAsync(connection, transaction, ruleCode, DateOnly.FromDateTime(at.ToOffset(ChinaTime.Offset).DateTime));
+        var rule = await DeadlineRules.InForceAsync(connection, transaction, ruleCode, ChinaTime.DayOf(at));
         var calendar = await calendars.CurrentAsync();
+        var due = rule.DueFor(at, calendar);
         const string sql = """
-            INSERT INTO matter_clock (matter_id, rule_id, started_at, due_at)
-            VALUES (@matterId, @Id, @at, @due)
+            INSERT INTO matter_clock (matter_id, rule_id, started_at, due_at, approaching_from)
+            VALUES (@matterId, @Id, @at, @due, @approachingFrom)
             ON CONFLICT (matter_id, rule_id) WHERE stopped_at IS NULL DO NOTHING
             RETURNING id
             """;
-        return await connection.ExecuteScalarAsync<long?>(sql, new { matterId, rule.Id, at, due = rule.DueFor(at, calendar) }, transaction) ?? 0;
+        return await connection.ExecuteScalarAsync<long?>(sql,
+            new { matterId, rule.Id, at, due, approachingFrom = DeadlineRule.ApproachingFrom(at, due) }, transaction) ?? 0;
     }
 
     /// <summary>Stops the running clock of a rule: met when stopped by its due moment, breached (and by how much) after.</summary>
@@ -43,7 +45,57 @@ public sealed class MatterClocks(CalendarStore calendars)
             """, new { matterId, at }, transaction);
     }
 
-    public sealed record RunningClock(long Id, DateTime StartedAt, DateTime DueAt, int ExtensionDays, int RuleId);
+    /// <summary>
+    /// Closes a petitioner's window (复查/复核申请, 《信访工作条例》第三十五、三十六条) when the request comes; a request
+    /// after the window has run out is refused. A matter with no window clock (registered before windows were kept)
+    /// is let through.
+    /// </summary>
+    public async Task StopWindowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, DateTimeOffset at)
+    {
+        if (await RunningAsync(connection, transaction, matterId, ruleCode) is { } window && at > window.Due)
+        {
+            throw new MatterException($"已超过{ClockKind.Label(ruleCode)}期限（{ChinaTime.Format(window.DueAt)} 截止），不能再申请。");
+        }
+
+        await StopAsync(connection, transaction, matterId, ruleCode, at);
+    }
+
+    public sealed record RunningClock(long Id, DateTime StartedAt, DateTime DueAt, int ExtensionDays, int RuleId)
+    {
+        public DateTimeOffset Started => new(DateTime.SpecifyKind(StartedAt, DateTimeKind.Utc));
+
+        public DateTimeOffset Due => new(DateTime.SpecifyKind(DueAt, DateTimeKind.Utc));
+    }
+
+    /// <summary>
+    /// 条例 第三十四条: an extension adds at most the rule's own limit in all (30 days for 办理答复). Checked when a unit
+    /// asks and again when its leader approves, against the version the clock started under.
+    /// </summary>
+    public static void CheckExtension(RunningClock clock, DeadlineRule rule, int days)
+    {
+        if (days < 1)
+        {
+            throw new MatterException("延期天数至少 1 日。");
+        }
+
+        if (clock.ExtensionDays + days > rule.MaxExtensionDays)
+        {
+            throw new MatterException(rule.MaxExtensionDays == 0
+                ? $"“{rule.Label}”期限不能延期（{rule.ShortSource}）。"
+                : $"延期合计不得超过 {rule.MaxExtensionDays} 日（{rule.ShortSource}）；已延期 {clock.ExtensionDays} 日，最多还可申请 {rule.MaxExtensionDays - clock.ExtensionDays} 日。");
+        }
+    }
+
+    /// <summary>The rule version a running clock started under, with the check a request for more days must pass.</summary>
+    public static async Task<(RunningClock Clock, DeadlineRule Rule)> ExtensibleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        long matterId, string ruleCode, int days)
+    {
+        var clock = await RunningAsync(connection, transaction, matterId, ruleCode)
+            ?? throw new MatterException($"“{ClockKind.Label(ruleCode)}”期限未在计时，不能延期。");
+        var rule = await DeadlineRules.ByIdAsync(connection, transaction, clock.RuleId);
+        CheckExtension(clock, rule, days);
+        return (clock, rule);
+    }
 
     public static async Task<RunningClock?> RunningAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode)
     {
@@ -64,19 +116,7 @@ public sealed class MatterClocks(CalendarStore calendars)
     public async Task ExtendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode,
         int days, string reason, int approverId, bool petitionerNotified)
     {
-        var clock = await RunningAsync(connection, transaction, matterId, ruleCode)
-            ?? throw new MatterException("该期限未在计时，不能延期。");
-        var rule = await RuleByIdAsync(connection, transaction, clock.RuleId);
-        if (days < 1)
-        {
-            throw new MatterException("延期天数至少 1 日。");
-        }
-
-        if (clock.ExtensionDays + days > rule.MaxExtensionDays)
-        {
-            throw new MatterException($"延期合计不得超过 {rule.MaxExtensionDays} 日（{rule.ShortSource}）；已延期 {clock.ExtensionDays} 日。");
-        }
-
+        var (clock, rule) = await ExtensibleAsync(connection, transaction, matterId, ruleCode, days);
         if (string.IsNullOrWhiteSpace(reason))
         {
             throw new MatterException("延期须写明理由，并告知信访人。");
@@ -84,15 +124,20 @@ public sealed class MatterClocks(CalendarStore calendars)
 
         var calendar = await calendars.CurrentAsync();
         var paused = await PausedDaysAsync(connection, transaction, clock.Id, rule, calendar);
-        var due = rule.DueFor(new DateTimeOffset(clock.StartedAt, TimeSpan.Zero), calendar, clock.ExtensionDays + days, paused);
+        var due = rule.DueFor(clock.Started, calendar, clock.ExtensionDays + days, paused);
         const string sql = """
             UPDATE matter_clock
             SET extension_days = extension_days + @days, extension_reason = @reason, extension_approver = @approverId,
-                extension_notified = @petitionerNotified, due_at = @due,
-                alert_state = CASE WHEN @due > now() THEN 'running' ELSE alert_state END
+                extension_notified = @petitionerNotified, due_at = @due, approaching_from = @approachingFrom,
+                alert_state = CASE WHEN @approachingFrom > now() THEN 'running' WHEN @due > now() THEN 'approaching' ELSE alert_state END,
+                approaching_at = CASE WHEN @approachingFrom > now() THEN NULL ELSE approaching_at END,
+                overdue_at = CASE WHEN @due > now() THEN NULL ELSE overdue_at END
             WHERE id = @Id
             """;
-        await connection.ExecuteAsync(sql, new { days, reason = reason.Trim(), approverId, petitionerNotified, due, clock.Id }, transaction);
+        await connection.ExecuteAsync(sql, new
+        {
+            days, reason = reason.Trim(), approverId, petitionerNotified, due, approachingFrom = DeadlineRule.ApproachingFrom(clock.Started, due), clock.Id,
+        }, transaction);
     }
 
     /// <summary>A hearing pauses a clock that allows it (复核, 条例 第三十六条); resuming pushes the due moment by the days paused.</summary>
@@ -100,10 +145,10 @@ public sealed class MatterClocks(CalendarStore calendars)
     {
         var clock = await RunningAsync(connection, transaction, matterId, ruleCode)
             ?? throw new MatterException("该期限未在计时，不能暂停。");
-        var rule = await RuleByIdAsync(connection, transaction, clock.RuleId);
+        var rule = await DeadlineRules.ByIdAsync(connection, transaction, clock.RuleId);
         if (!rule.PauseEvents.Contains(reason))
         {
-            throw new MatterException($"“{rule.Name}”期限不因此事由暂停。");
+            throw new MatterException($"“{rule.Label}”期限不因此事由暂停。");
         }
 
         try
@@ -128,11 +173,12 @@ public sealed class MatterClocks(CalendarStore calendars)
             throw new MatterException("该期限未暂停。");
         }
 
-        var rule = await RuleByIdAsync(connection, transaction, clock.RuleId);
+        var rule = await DeadlineRules.ByIdAsync(connection, transaction, clock.RuleId);
         var calendar = await calendars.CurrentAsync();
         var paused = await PausedDaysAsync(connection, transaction, clock.Id, rule, calendar);
-        var due = rule.DueFor(new DateTimeOffset(clock.StartedAt, TimeSpan.Zero), calendar, clock.ExtensionDays, paused);
-        await connection.ExecuteAsync("UPDATE matter_clock SET due_at = @due WHERE id = @Id", new { due, clock.Id }, transaction);
+        var due = rule.DueFor(clock.Started, calendar, clock.ExtensionDays, paused);
+        await connection.ExecuteAsync("UPDATE matter_clock SET due_at = @due, approaching_from = @approachingFrom WHERE id = @Id",
+            new { due, approachingFrom = DeadlineRule.ApproachingFrom(clock.Started, due), clock.Id }, transaction);
     }
 
     /// <summary>Whole days spent paused, in the rule's own kind of day.</summary>
@@ -142,17 +188,7 @@ public sealed class MatterClocks(CalendarStore calendars)
             "SELECT paused_at, resumed_at FROM clock_pause WHERE clock_id = @clockId AND resumed_at IS NOT NULL", new { clockId }, transaction);
         return spans.Sum(span =>
         {
-            var from = DateOnly.FromDateTime(new DateTimeOffset(span.From, TimeSpan.Zero).ToOffset(ChinaTime.Offset).DateTime);
-            var to = DateOnly.FromDateTime(new DateTimeOffset(span.To, TimeSpan.Zero).ToOffset(ChinaTime.Offset).DateTime);
-            return rule.InWorkingDays ? calendar.WorkingDaysBetween(from, to) : to.DayNumber - from.DayNumber;
+            return rule.DaysBetween(ChinaTime.DayOf(span.From), ChinaTime.DayOf(span.To), calendar);
         });
     }
-
-    static async Task<DeadlineRule> RuleByIdAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int id) =>
-        await connection.QuerySingleAsync<DeadlineRule>("""
-            SELECT id, code, version, name, start_event AS StartEvent, stop_event AS StopEvent, length, day_kind AS DayKind,
-                   pause_events AS PauseEvents, max_extension_days AS MaxExtensionDays, source, effective_from AS EffectiveFrom
-            FROM deadline_rule
-            WHERE id = @id
-            """, new { id }, transaction);
 }

@@ -1,3 +1,4 @@
+using OpsBoard.Data.Accounts;
 using Dapper;
 using Npgsql;
 using OpsBoard.Data.Audit;
@@ -34,9 +35,9 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
         {
             await connection.ExecuteAsync(sql, new
             {
-                id, opening.CenterId, code = $"XF{day:yyyyMMdd}-{id:000000}", opening.Source, opening.Category, summary = opening.Summary.Trim(),
+                id, opening.CenterId, code = MatterCode.For(day, id), opening.Source, opening.Category, summary = opening.Summary.Trim(),
                 opening.PetitionerId, opening.LocalityId, opening.Collective, opening.Accusation, now, opening.UserId,
-                note = opening.Source switch { "visit" => "来访登记", "letter" => "来信登记", "online" => "网上信访登记", _ => "电话信访登记" },
+                note = MatterSource.RegistrationNote(opening.Source),
             }, transaction);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
@@ -44,17 +45,14 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
             throw new MatterException("事项类别或属地无效。");
         }
 
-        await clocks.StartAsync(connection, transaction, id, "transfer", now);
-        await clocks.StartAsync(connection, transaction, id, "acceptance_notice", now);
+        await clocks.StartAsync(connection, transaction, id, ClockKind.Transfer, now);
+        await clocks.StartAsync(connection, transaction, id, ClockKind.AcceptanceNotice, now);
         return id;
     }
 
     public async Task<long> RegisterAsync(Actor actor, NewMatter input)
     {
-        if (!actor.CenterWide)
-        {
-            throw new MatterForbiddenException("只有中心可以登记信访事项。");
-        }
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.RegisterMatter, null, "matter", null);
 
         if (input.Source is not ("letter" or "online" or "phone"))
         {

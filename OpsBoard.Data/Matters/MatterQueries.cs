@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Audit;
 
 namespace OpsBoard.Data.Matters;
@@ -15,8 +16,21 @@ public sealed record MatterDetail(long Id, string Code, string Source, string Ca
     string? Locality, DateTime ReceivedAt, DateTime? AcceptedAt, DateTime? RepliedAt, string? ReplyOutcome, DateTime? ClosedAt,
     bool IsCollective, bool IsAccusation);
 
-public sealed record ClockRow(long Id, string Code, string Name, string Source, int Version, DateTime StartedAt, DateTime DueAt,
-    DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused);
+public sealed record ClockRow(long Id, string Code, string Source, int Version, DateTime StartedAt, DateTime DueAt,
+    DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused, int MaxExtensionDays)
+{
+    public string Name => ClockKind.Label(Code);
+
+    /// <summary>按期, 超期完成, 暂停中, 已超期, 临期, 计时中 — or, for a petitioner's window, whether it is still open.</summary>
+    public string State => this switch
+    {
+        { Result: { } result } when ClockKind.PetitionerWindows.Contains(Code) => result == ClockResult.Met ? "已申请" : "逾期申请",
+        { Result: { } result } => ClockResult.Labels.Label(result),
+        { Paused: true } => "暂停中",
+        _ when ClockKind.PetitionerWindows.Contains(Code) => "可申请",
+        _ => ClockAlertState.Labels.Label(AlertState),
+    };
+}
 
 public sealed record TransitionRow(DateTime At, string? FromStatus, string ToStatus, string? User, string? Unit, string? Note);
 
@@ -25,21 +39,30 @@ public sealed record PendingExtensionRow(int Days, string Reason, string Request
 public sealed record SupervisionRow(long Id, string Unit, DateTime IssuedAt, string Request, string? Feedback, DateTime? FeedbackAt, DateTime? DueAt);
 
 public sealed record MatterFile(MatterDetail Matter, IReadOnlyList<ClockRow> Clocks, IReadOnlyList<TransitionRow> Transitions,
-    PendingExtensionRow? PendingExtension, IReadOnlyList<SupervisionRow> Supervisions);
+    PendingExtensionRow? PendingExtension, IReadOnlyList<SupervisionRow> Supervisions)
+{
+    /// <summary>The facts that decide which steps are open (<see cref="MatterSteps.Available"/>).</summary>
+    public StepContext StepContext => new(Matter.Status, Matter.UnitId, PendingExtension is not null,
+        Clocks.Any(k => k.Code == ClockKind.ReReviewDecision && k.Paused),
+        Clocks.Any(k => k.Code == ClockKind.Handling && k.StoppedAt is null));
+
+    /// <summary>Days of extension the running 办理答复 clock may still be given under its rule version.</summary>
+    public int ExtensionDaysLeft => Clocks.FirstOrDefault(k => k.Code == ClockKind.Handling && k.StoppedAt is null) is { } k
+        ? Math.Max(0, k.MaxExtensionDays - k.ExtensionDays)
+        : 0;
+}
 
 /// <summary>Matters as people read them; a unit sees only its own, and a try at another's is refused and audited.</summary>
 public sealed class MatterQueries(NpgsqlDataSource dataSource)
 {
     public const int PageSize = 25;
 
-    static readonly string[] Statuses = ["registered", "accepted", "assigned", "returned", "received", "handling", "replied", "closed",
-        "not_accepted", "review", "reviewed", "re_review", "finalized"];
-
     public async Task<MatterPage> ListAsync(Actor actor, string? status, int page)
     {
-        status = Statuses.Contains(status) ? status : null;
+        status = MatterStatus.Labels.Contains(status) ? status : null;
         page = Math.Max(1, page);
-        int[]? units = actor.CenterWide ? null : [.. actor.Units];
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMatters, actor.Units.FirstOrDefault(), "matter", null);
+        int[]? units = actor.SeesWholeCenter ? null : [.. actor.Units];
         const string sql = """
             SELECT m.id, m.code, c.name AS Category, m.status, u.name AS Unit, m.received_at AS ReceivedAt,
                    (SELECT k.alert_state FROM matter_clock k
@@ -87,17 +110,13 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource)
             return null;
         }
 
-        if (!actor.CenterWide && (matter.UnitId is not { } unit || !actor.Units.Contains(unit)))
-        {
-            await AuditLog.WriteAsync(connection, null, new AuditEntry("matter.open", actor.CenterId, actor.UserId, SubjectKind: "matter",
-                SubjectId: matterId, UnitId: matter.UnitId, Outcome: "refused", Detail: new { reason = "other unit" }));
-            throw new MatterForbiddenException("该信访事项不属于您的单位，无权查看。");
-        }
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMatters, matter.UnitId, "matter", matterId);
 
         const string clocksSql = """
-            SELECT k.id, r.code, r.name, r.source, r.version, k.started_at AS StartedAt, k.due_at AS DueAt, k.stopped_at AS StoppedAt,
+            SELECT k.id, r.code, r.source, r.version, k.started_at AS StartedAt, k.due_at AS DueAt, k.stopped_at AS StoppedAt,
                    k.result, k.alert_state AS AlertState, k.extension_days AS ExtensionDays, k.extension_reason AS ExtensionReason,
-                   EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL) AS Paused
+                   EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL) AS Paused,
+                   r.max_extension_days AS MaxExtensionDays
             FROM matter_clock k
             JOIN deadline_rule r ON r.id = k.rule_id
             WHERE k.matter_id = @matterId

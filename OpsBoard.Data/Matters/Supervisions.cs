@@ -1,20 +1,17 @@
 using Dapper;
 using Npgsql;
+using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Audit;
 using OpsBoard.Data.Live;
 
 namespace OpsBoard.Data.Matters;
 
-/// <summary>督办 (002 §四(五)): a sheet to a unit with a 7-day feedback clock; an overdue sheet is an alert like any clock.</summary>
+/// <summary>督办 (《泗县联合接访工作方案》四(五)): a sheet to a unit with a 7-day feedback clock; an overdue sheet is an alert like any clock.</summary>
 public sealed class Supervisions(NpgsqlDataSource dataSource, MatterClocks clocks, TimeProvider time)
 {
     public async Task<long> IssueAsync(Actor actor, long matterId, int unitId, string request)
     {
-        if (!actor.CenterWide)
-        {
-            throw new MatterForbiddenException("只有中心可以发出督办单。");
-        }
-
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.Supervise, null, "matter", matterId);
         if (string.IsNullOrWhiteSpace(request))
         {
             throw new MatterException("请写明督办要求。");
@@ -24,15 +21,15 @@ public sealed class Supervisions(NpgsqlDataSource dataSource, MatterClocks clock
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var ok = await connection.ExecuteScalarAsync<bool>("""
-            SELECT EXISTS (SELECT 1 FROM matter WHERE id = @matterId AND center_id = @CenterId AND status NOT IN ('finalized', 'not_accepted'))
+            SELECT EXISTS (SELECT 1 FROM matter WHERE id = @matterId AND center_id = @CenterId AND status <> ALL(@closedForGood))
                AND EXISTS (SELECT 1 FROM unit WHERE id = @unitId AND center_id = @CenterId)
-            """, new { matterId, unitId, actor.CenterId }, transaction);
+            """, new { matterId, unitId, actor.CenterId, closedForGood = new[] { MatterStatus.Finalized, MatterStatus.NotAccepted } }, transaction);
         if (!ok)
         {
             throw new MatterException("信访事项或被督办单位无效，或事项已终结。");
         }
 
-        var clockId = await clocks.StartAsync(connection, transaction, matterId, "supervision", now);
+        var clockId = await clocks.StartAsync(connection, transaction, matterId, ClockKind.Supervision, now);
         if (clockId == 0)
         {
             throw new MatterException("该事项已有一张督办单等待反馈。");
@@ -65,9 +62,10 @@ public sealed class Supervisions(NpgsqlDataSource dataSource, MatterClocks clock
             WHERE s.id = @supervisionId AND m.center_id = @CenterId
             FOR UPDATE OF s
             """, new { supervisionId, actor.CenterId }, transaction) ?? throw new MatterException("督办单不存在。");
-        if (!actor.CenterWide && !actor.Units.Contains(sheet.UnitId))
+        if (!actor.May(Permission.AnswerSupervision, sheet.UnitId))
         {
-            throw new MatterForbiddenException("该督办单不是发给您的单位的。");
+            await transaction.RollbackAsync();
+            await PermissionGuard.RequireAsync(dataSource, actor, Permission.AnswerSupervision, sheet.UnitId, "supervision", supervisionId);
         }
 
         if (sheet.Answered)
@@ -77,7 +75,7 @@ public sealed class Supervisions(NpgsqlDataSource dataSource, MatterClocks clock
 
         await connection.ExecuteAsync("UPDATE supervision SET feedback = @feedback, feedback_at = @now WHERE id = @Id",
             new { feedback = feedback.Trim(), now, sheet.Id }, transaction);
-        await clocks.StopAsync(connection, transaction, sheet.MatterId, "supervision", now);
+        await clocks.StopAsync(connection, transaction, sheet.MatterId, ClockKind.Supervision, now);
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("supervision.feedback", actor.CenterId, actor.UserId, SubjectKind: "matter", SubjectId: sheet.MatterId, UnitId: sheet.UnitId));
         await LiveJournal.AppendAsync(connection, transaction, "supervision.answered", actor.CenterId, sheet.UnitId, new { sheet.Id, sheet.MatterId });
         await transaction.CommitAsync();

@@ -9,6 +9,11 @@ namespace OpsBoard.Data.Personal;
 /// </summary>
 public sealed class PersonalDataProtector
 {
+    public const int KeySize = 32;
+
+    /// <summary>Where the embedded database keeps its generated key, inside the data directory.</summary>
+    public const string KeyFileName = "personal-data.key";
+
     const int NonceSize = 12;
     const int TagSize = 16;
     readonly byte[] encryptionKey;
@@ -16,7 +21,7 @@ public sealed class PersonalDataProtector
 
     public PersonalDataProtector(byte[] masterKey)
     {
-        if (masterKey.Length != 32)
+        if (masterKey.Length != KeySize)
         {
             throw new ArgumentException("The personal data key must be 32 bytes (base64 of 32 random bytes).", nameof(masterKey));
         }
@@ -47,6 +52,19 @@ public sealed class PersonalDataProtector
         return ChineseIdNumber.Parse(Encoding.ASCII.GetString(plain));
     }
 
+    /// <summary>Why a configured key cannot be used (to follow the setting's name), or null when it can.</summary>
+    public static string? KeyProblem(string base64Key)
+    {
+        // Decoded base64 is always shorter than its text, so this buffer never makes a good key look bad.
+        var decoded = new byte[base64Key.Length];
+        if (!Convert.TryFromBase64String(base64Key, decoded, out var length))
+        {
+            return "is not base64";
+        }
+
+        return length == KeySize ? null : $"is base64 of {length} bytes, not {KeySize}";
+    }
+
     /// <summary>Reads the key from configuration, or creates and keeps one beside the embedded data.</summary>
     public static PersonalDataProtector FromKeyOrFile(string? base64Key, string keyFile)
     {
@@ -58,7 +76,7 @@ public sealed class PersonalDataProtector
         if (!File.Exists(keyFile))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyFile))!);
-            File.WriteAllText(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            File.WriteAllText(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeySize)));
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -36,7 +36,7 @@ public sealed class FloorStore(NpgsqlDataSource dataSource, TimeProvider time)
         return [.. await connection.QueryAsync<Choice>(sql, new { centerId })];
     }
 
-    /// <summary>Puts a department at a joint window for a day (the rota changes with volume, 002 §三).</summary>
+    /// <summary>Puts a department at a joint window for a day (the rota changes with volume, 《泗县联合接访工作方案》三).</summary>
     public async Task SetJointWindowAsync(int centerId, int windowId, DateOnly day, int unitId, string? staffName, int userId)
     {
         await using var connection = await dataSource.OpenConnectionAsync();

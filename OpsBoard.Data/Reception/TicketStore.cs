@@ -195,7 +195,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
             return await MoveAsync(connection, transaction, centerId, ticket.Id, "done", ticket.WindowId, userId, "ticket.done");
         }, cancellationToken);
 
-    /// <summary>The evaluation card of a first visit (参评, 000 §三(二)4): only first visits are rated here, once.</summary>
+    /// <summary>The evaluation card of a first visit (参评, 《大英县接待场所方案》三(二)4): only first visits are rated here, once.</summary>
     async Task RecordEvaluationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, long visitId, int userId, string rating)
     {
         if (rating is not ("satisfied" or "basically_satisfied" or "dissatisfied"))
@@ -231,7 +231,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         var ticket = await LoadAsync(connection, transaction, centerId, ticketId, forUpdate: true);
         if (!allowedStates.Contains(ticket.State))
         {
-            throw new FloorException($"{ticket.Number} 号当前状态为“{StateName(ticket.State)}”，不能执行此操作。");
+            throw new FloorException($"{ticket.Number} 号当前状态为“{TicketState.Label(ticket.State)}”，不能执行此操作。");
         }
 
         if (ticket.WindowId is { } windowId && ticket.State != "waiting")
@@ -368,16 +368,4 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
             throw new FloorException("该窗口由其他工作人员签到，您不能代为操作。");
         }
     }
-
-    public static string StateName(string state) => state switch
-    {
-        "waiting" => "候访中",
-        "called" => "已叫号",
-        "serving" => "接谈中",
-        "on_hold" => "暂停",
-        "done" => "已办结",
-        "no_show" => "未到",
-        "transferred" => "已转办",
-        _ => state,
-    };
 }

@@ -31,9 +31,15 @@ public static class AccountsHostingExtensions
                 options.Events.OnValidatePrincipal = RevalidateAsync;
             });
 
-        // Every page needs a signed-in user with a role; pages narrow it further with [Authorize(Roles = …)].
-        builder.Services.AddAuthorizationBuilder()
+        // Every page needs a signed-in user with a role; pages narrow it further with [May(Permission.…)], one policy
+        // per row of the permission matrix, so a page and the data layer read the same row.
+        var authorization = builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireRole(Roles.All).Build());
+        foreach (var grant in Permissions.Matrix)
+        {
+            authorization.AddPolicy(Permissions.Policy(grant.Permission), policy => policy.RequireRole(grant.Roles));
+        }
+
         builder.Services.AddCascadingAuthenticationState();
         return builder;
     }

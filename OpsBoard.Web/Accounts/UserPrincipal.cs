@@ -40,13 +40,17 @@ public static class UserPrincipal
     public static int CenterId(ClaimsPrincipal principal) =>
         int.Parse(principal.FindFirstValue(CenterClaim) ?? throw new InvalidOperationException("No center claim"), CultureInfo.InvariantCulture);
 
-    /// <summary>The user as the matter lifecycle sees them: center-wide, or scoped to units (and leading some).</summary>
-    public static OpsBoard.Data.Matters.Actor Actor(ClaimsPrincipal principal)
+    /// <summary>The user as the domain sees them: each role, for the whole center or for one unit.</summary>
+    public static Actor Actor(ClaimsPrincipal principal)
     {
-        var officer = UnitsFor(principal, Roles.UnitOfficer);
-        var leader = UnitsFor(principal, Roles.UnitLeader);
-        var centerWide = Roles.All.Any(r => !Roles.IsUnitScoped(r) && principal.IsInRole(r));
-        return new OpsBoard.Data.Matters.Actor(UserId(principal)!.Value, CenterId(principal), centerWide, [.. officer.Union(leader)], leader);
+        var unitRoles = principal.FindAll(UnitClaim)
+            .Select(c => c.Value.Split(':'))
+            .Select(p => new UserRole(p[0], int.Parse(p[1], CultureInfo.InvariantCulture), null));
+        var centerRoles = principal.FindAll(ClaimTypes.Role)
+            .Select(c => c.Value)
+            .Where(r => !Roles.IsUnitScoped(r))
+            .Select(r => new UserRole(r, null, null));
+        return new Actor(UserId(principal)!.Value, CenterId(principal), [.. centerRoles, .. unitRoles]);
     }
 
     /// <summary>Units the user may act for in the given unit role.</summary>

@@ -1,3 +1,4 @@
+using OpsBoard.Data.Accounts;
 using Dapper;
 using OpsBoard.Data.Calendar;
 using OpsBoard.Data.Matters;
@@ -18,12 +19,13 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
         var unitId = await connection.ExecuteScalarAsync<int>("SELECT id FROM unit WHERE center_id = @CenterId AND code = 'dept-zjj'", new { floor.CenterId });
         var otherUnit = await connection.ExecuteScalarAsync<int>(
             "INSERT INTO unit (center_id, kind, code, name) VALUES (@CenterId, 'department', 'dept-gaj', '县公安局') RETURNING id", new { floor.CenterId });
-        var lifecycle = new MatterLifecycle(db.DataSource, new MatterClocks(new CalendarStore(db.DataSource)), floor.Clock);
+        var clocks = new MatterClocks(new CalendarStore(db.DataSource));
+        var lifecycle = new MatterLifecycle(db.DataSource, clocks, new Supervisions(db.DataSource, clocks, floor.Clock), floor.Clock);
         return new Setup(floor, lifecycle, new ClockWatcher(db.DataSource, floor.Clock), matterId, unitId,
-            new Actor(floor.ClerkId, floor.CenterId, true, [], []),
-            new Actor(floor.OtherClerkId, floor.CenterId, false, [unitId], []),
-            new Actor(floor.OtherClerkId, floor.CenterId, false, [unitId], [unitId]),
-            new Actor(floor.OtherClerkId, floor.CenterId, false, [otherUnit], [otherUnit]));
+            Actor.Center(floor.ClerkId, floor.CenterId, Roles.Director),
+            Actor.OfUnit(floor.OtherClerkId, floor.CenterId, unitId, Roles.UnitOfficer),
+            Actor.OfUnit(floor.OtherClerkId, floor.CenterId, unitId, Roles.UnitOfficer, Roles.UnitLeader),
+            Actor.OfUnit(floor.OtherClerkId, floor.CenterId, otherUnit, Roles.UnitOfficer, Roles.UnitLeader));
     }
 
     /// <summary>Accepted, assigned to the unit, received by it.</summary>
@@ -65,8 +67,9 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
         await s.Lifecycle.CloseAsync(s.Center, s.MatterId);
 
         var clocks = await ClocksAsync(s.MatterId);
-        Assert.Equal(["transfer", "acceptance_notice", "handling", "local_handling", "objection", "first_contact"], clocks.Select(c => c.Code));
-        Assert.All(clocks, c => Assert.Equal(("met", "stopped"), (c.Result, c.State)));
+        Assert.Equal(["transfer", "acceptance_notice", "handling", "local_handling", "objection", "first_contact", "review_request"], clocks.Select(c => c.Code));
+        Assert.All(clocks.SkipLast(1), c => Assert.Equal(("met", "stopped"), (c.Result, c.State)));
+        Assert.Equal((null, "running"), (clocks[^1].Result, clocks[^1].State)); // the petitioner's 30 days to ask for a review
         await using var connection = await db.DataSource.OpenConnectionAsync();
         Assert.Equal(7, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM matter_transition WHERE matter_id = @MatterId", new { s.MatterId }));
         Assert.Equal(6, await connection.ExecuteScalarAsync<int>(
@@ -103,11 +106,11 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
         await s.Lifecycle.AcceptAsync(s.Center, s.MatterId, true, null, true);
         await s.Lifecycle.AssignAsync(s.Center, s.MatterId, s.UnitId);
 
-        await Assert.ThrowsAsync<MatterForbiddenException>(() => s.Lifecycle.ReceiveAsync(s.Stranger, s.MatterId));
+        await Assert.ThrowsAsync<ForbiddenException>(() => s.Lifecycle.ReceiveAsync(s.Stranger, s.MatterId));
 
         await using var connection = await db.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM audit_log WHERE action = 'matter.step' AND outcome = 'refused' AND subject_id = @MatterId", new { s.MatterId }));
+            "SELECT count(*) FROM audit_log WHERE action = 'may.receive_matter' AND outcome = 'refused' AND subject_id = @MatterId", new { s.MatterId }));
         Assert.Equal("assigned", await connection.ExecuteScalarAsync<string>("SELECT status FROM matter WHERE id = @MatterId", new { s.MatterId }));
     }
 
@@ -121,7 +124,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
             "SELECT k.due_at FROM matter_clock k JOIN deadline_rule r ON r.id = k.rule_id WHERE k.matter_id = @MatterId AND r.code = 'handling'", new { s.MatterId });
 
         await s.Lifecycle.RequestExtensionAsync(s.Officer, s.MatterId, 20, "需现场勘验");
-        await Assert.ThrowsAsync<MatterForbiddenException>(() => s.Lifecycle.DecideExtensionAsync(s.Officer, s.MatterId, true, true));
+        await Assert.ThrowsAsync<ForbiddenException>(() => s.Lifecycle.DecideExtensionAsync(s.Officer, s.MatterId, true, true));
         await Assert.ThrowsAsync<MatterException>(() => s.Lifecycle.DecideExtensionAsync(s.Leader, s.MatterId, true, petitionerNotified: false));
         await s.Lifecycle.DecideExtensionAsync(s.Leader, s.MatterId, true, petitionerNotified: true);
         var tooMuch = await Assert.ThrowsAsync<MatterException>(() => s.Lifecycle.RequestExtensionAsync(s.Officer, s.MatterId, 11, "再延"));
@@ -217,7 +220,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
 
         Assert.Contains("校验位", bad.Message);
         Assert.Equal(["transfer", "acceptance_notice", "handling", "local_handling_remote"], (await ClocksAsync(id)).Select(c => c.Code));
-        await Assert.ThrowsAsync<MatterForbiddenException>(() =>
+        await Assert.ThrowsAsync<ForbiddenException>(() =>
             intake.RegisterAsync(s.Officer, new NewMatter("letter", "周八", FloorScenario.NewIdNumber(), null, "housing", "x", null, false)));
     }
 
@@ -231,7 +234,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
 
         var id = await supervisions.IssueAsync(s.Center, s.MatterId, s.UnitId, "请于7日内反馈办理进展");
         var twice = await Assert.ThrowsAsync<MatterException>(() => supervisions.IssueAsync(s.Center, s.MatterId, s.UnitId, "再次督办"));
-        await Assert.ThrowsAsync<MatterForbiddenException>(() => supervisions.FeedbackAsync(s.Stranger, id, "不是我们的"));
+        await Assert.ThrowsAsync<ForbiddenException>(() => supervisions.FeedbackAsync(s.Stranger, id, "不是我们的"));
         s.Floor.Clock.Advance(TimeSpan.FromDays(8));
         await s.Watcher.RunAsync();
         var overdue = (await ClocksAsync(s.MatterId)).Single(c => c.Code == "supervision").State;

@@ -97,7 +97,7 @@ public sealed class LoginTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);
         Assert.StartsWith("/account/denied", denied.Headers.Location!.PathAndQuery);
         Assert.Contains("2026", page.QuerySelector("#calendar")!.ParentElement!.TextContent);
-        Assert.Contains("calendar/calendar-coverage", page.QuerySelector("#jobs")!.ParentElement!.TextContent);
+        Assert.Contains("节假日安排载入检查", page.QuerySelector("#jobs")!.ParentElement!.TextContent);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class MatterPageTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Contains("无权查看", await response.Content.ReadAsStringAsync());
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM audit_log WHERE action = 'matter.open' AND outcome = 'refused' AND subject_id = @other", new { other }));
+            "SELECT count(*) FROM audit_log WHERE action = 'may.view_matters' AND outcome = 'refused' AND subject_id = @other", new { other }));
     }
 
     [Fact]

@@ -1,0 +1,109 @@
+namespace OpsBoard.Data.Accounts;
+
+/// <summary>Everything a user may be allowed or refused. Pages, the data layer and tests all ask <see cref="Permissions"/>.</summary>
+public enum Permission
+{
+    ViewMatters,
+    RegisterMatter,
+    AcceptMatter,
+    NotifyAcceptance,
+    AssignMatter,
+    Supervise,
+    CloseMatter,
+    RecordReviewRequest,
+    DecideReview,
+    Hearing,
+    DecideReReview,
+    ReceiveMatter,
+    ReturnMatter,
+    FirstContact,
+    ReplyMatter,
+    RequestExtension,
+    ApproveExtension,
+    AnswerSupervision,
+    RegisterVisit,
+    ServeAtWindow,
+    ManageFloor,
+    ViewWall,
+    Administer,
+}
+
+/// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
+public sealed record Grant(Permission Permission, string Label, IReadOnlyList<string> Roles);
+
+/// <summary>
+/// The action × role matrix, the one place that says who may do what. A center role acts on any matter of its
+/// center; a unit role only on matters assigned to the unit it holds the role for (so a unit leader approves only
+/// their own unit's extensions). The legal decisions on a matter — 受理, 交办, 督办, 办结, review decisions and
+/// hearings (《信访工作条例》第二十二条 to 第三十六条) — belong to the director and the duty leader. Clerks register
+/// and record (a visit, a letter, a petitioner's request for review, the written acceptance notice) but decide
+/// nothing. The statistician reads; the admin keeps settings and screens and takes no case decision.
+/// </summary>
+public static class Permissions
+{
+    static readonly string[] Leaders = [Accounts.Roles.Director, Accounts.Roles.DutyLeader];
+    static readonly string[] Unit = [Accounts.Roles.UnitOfficer, Accounts.Roles.UnitLeader];
+
+    public static IReadOnlyList<Grant> Matrix { get; } =
+    [
+        new(Permission.ViewMatters, "查看信访事项", [.. Leaders, Accounts.Roles.Clerk, Accounts.Roles.Statistician, .. Unit]),
+        new(Permission.RegisterMatter, "登记信访事项", [.. Leaders, Accounts.Roles.Clerk]),
+        new(Permission.AcceptMatter, "受理 / 不予受理", Leaders),
+        new(Permission.NotifyAcceptance, "书面告知受理情况", [.. Leaders, Accounts.Roles.Clerk]),
+        new(Permission.AssignMatter, "交办责任单位", Leaders),
+        new(Permission.Supervise, "督办", Leaders),
+        new(Permission.CloseMatter, "办结", Leaders),
+        new(Permission.RecordReviewRequest, "登记复查 / 复核申请", [.. Leaders, Accounts.Roles.Clerk]),
+        new(Permission.DecideReview, "出具复查意见", Leaders),
+        new(Permission.Hearing, "举行听证", Leaders),
+        new(Permission.DecideReReview, "出具复核意见", Leaders),
+        new(Permission.ReceiveMatter, "签收", Unit),
+        new(Permission.ReturnMatter, "退回", Unit),
+        new(Permission.FirstContact, "一问一核实", Unit),
+        new(Permission.ReplyMatter, "答复", Unit),
+        new(Permission.RequestExtension, "申请延期", Unit),
+        new(Permission.ApproveExtension, "审批延期", [Accounts.Roles.UnitLeader]),
+        new(Permission.AnswerSupervision, "督办反馈", Unit),
+        new(Permission.RegisterVisit, "来访登记", [Accounts.Roles.Clerk, Accounts.Roles.DutyLeader]),
+        new(Permission.ServeAtWindow, "窗口叫号接谈", [Accounts.Roles.Clerk]),
+        new(Permission.ManageFloor, "现场管理", [Accounts.Roles.Clerk, Accounts.Roles.DutyLeader]),
+        new(Permission.ViewWall, "查看大屏", [.. Leaders, Accounts.Roles.Admin]),
+        new(Permission.Administer, "系统设置", [Accounts.Roles.Admin]),
+    ];
+
+    static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);
+
+    public static Grant Of(Permission permission) => ByPermission[permission];
+
+    public static IReadOnlyList<string> RolesFor(Permission permission) => Of(permission).Roles;
+
+    public static bool Allows(string role, Permission permission) => Of(permission).Roles.Contains(role);
+
+    /// <summary>The policy name pages use in <c>[Authorize(Policy = …)]</c>.</summary>
+    public static string Policy(Permission permission) => $"may:{permission}";
+}
+
+/// <summary>
+/// Who is acting, with the roles they hold: a center role for the whole center, a unit role for one unit.
+/// </summary>
+public sealed record Actor(int UserId, int CenterId, IReadOnlyList<UserRole> Roles)
+{
+    /// <summary>Units the user works for, in any unit role.</summary>
+    public IReadOnlyList<int> Units { get; } = [.. Roles.Where(r => r.UnitId is not null).Select(r => r.UnitId!.Value).Distinct()];
+
+    /// <summary>Holds some role that allows the action somewhere (a page may show it; the matter's unit decides).</summary>
+    public bool Holds(Permission permission) => Roles.Any(r => Permissions.Allows(r.Role, permission));
+
+    /// <summary>May take the action on a matter of this unit (null: not assigned to any unit yet).</summary>
+    public bool May(Permission permission, int? unitId) =>
+        Roles.Any(r => Permissions.Allows(r.Role, permission) && (r.UnitId is null || r.UnitId == unitId));
+
+    /// <summary>Sees every matter of the center, not just those of their units.</summary>
+    public bool SeesWholeCenter => Roles.Any(r => r.UnitId is null && Permissions.Allows(r.Role, Permission.ViewMatters));
+
+    public static Actor Center(int userId, int centerId, params string[] roles) =>
+        new(userId, centerId, [.. roles.Select(r => new UserRole(r, null, null))]);
+
+    public static Actor OfUnit(int userId, int centerId, int unitId, params string[] roles) =>
+        new(userId, centerId, [.. roles.Select(r => new UserRole(r, unitId, null))]);
+}

@@ -1,0 +1,11 @@
+namespace OpsBoard.Data.Notices;
+
+/// <summary>The background jobs and their triggers as an administrator reads them on the system page.</summary>
+public static class JobNames
+{
+    public static CodeSet Jobs { get; } = new(
+        ("calendar/calendar-coverage", "节假日安排载入检查"), ("matters/clock-watcher", "法定期限临期与超期标记"));
+
+    public static CodeSet Triggers { get; } = new(
+        ("calendar/calendar-coverage-hourly", "每小时"), ("matters/clock-watcher-every-minute", "每分钟"));
+}

@@ -1,0 +1,117 @@
+using Microsoft.AspNetCore.Components;
+using OpsBoard.Data;
+using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Matters;
+using OpsBoard.Data.Reception;
+using OpsBoard.Web.Accounts;
+using OpsBoard.Web.Components.Shared;
+
+namespace OpsBoard.Web.Components.Pages.Matters;
+
+/// <summary>A matter's file: its clocks, its history, and the steps the domain offers this user now.</summary>
+public partial class MatterFilePage
+{
+    [Inject]
+    MatterQueries Matters { get; set; } = default!;
+
+    [Inject]
+    MatterLifecycle Lifecycle { get; set; } = default!;
+
+    [Inject]
+    Supervisions Supervision { get; set; } = default!;
+
+    [Inject]
+    ILogger<MatterFilePage> Logger { get; set; } = default!;
+
+    [CascadingParameter]
+    HttpContext HttpContext { get; set; } = default!;
+
+    [Parameter]
+    public long MatterId { get; set; }
+
+    [SupplyParameterFromForm]
+    StepInputModel? Input { get; set; }
+
+    Actor actor = default!;
+    MatterFile? file;
+    IReadOnlyList<StepRule> steps = [];
+    IReadOnlyList<Choice> units = [];
+    ActionOutcome? outcome;
+    string? forbidden;
+
+    DateOnly Today => ChinaTime.Today(TimeProvider.System);
+
+    bool CanAnswerSupervision => file is not null && actor.May(Permission.AnswerSupervision, file.Matter.UnitId);
+
+    protected override async Task OnInitializedAsync()
+    {
+        Input ??= new();
+        actor = UserPrincipal.Actor(HttpContext.User);
+        await LoadAsync();
+    }
+
+    async Task LoadAsync()
+    {
+        try
+        {
+            file = await Matters.FileAsync(actor, MatterId);
+            if (file is null)
+            {
+                HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            steps = MatterSteps.Available(actor, file.StepContext);
+            units = steps.Any(s => s.Input == StepInput.Unit) ? await Matters.UnitsAsync(actor.CenterId) : [];
+        }
+        catch (ForbiddenException e)
+        {
+            forbidden = e.Message;
+            HttpContext.Response.StatusCode = StatusCodes.Status403Forbidden;
+        }
+    }
+
+    async Task RunStepAsync(MatterStep step)
+    {
+        var args = Input!.ToArguments(step == MatterStep.Supervise ? file?.Matter.UnitId : null);
+        outcome = await ActionOutcome.RunAsync(HttpContext, Logger, () => Lifecycle.RunAsync(actor, MatterId, step, args),
+            $"已完成：{MatterSteps.Of(step).Label}");
+        await LoadAsync();
+    }
+
+    async Task AnswerSupervisionAsync(long supervisionId)
+    {
+        outcome = await ActionOutcome.RunAsync(HttpContext, Logger, () => Supervision.FeedbackAsync(actor, supervisionId, Input!.Text ?? ""), "已反馈");
+        await LoadAsync();
+    }
+
+    static string ClockCss(ClockRow k) => k.StoppedAt is null
+        ? k.AlertState switch
+        {
+            ClockAlertState.Overdue => "table-danger",
+            ClockAlertState.Approaching => "table-warning",
+            _ => "",
+        }
+        : "";
+
+    static string Local(DateTime utc) => ChinaTime.Format(utc);
+
+    sealed class StepInputModel
+    {
+        public string? Text { get; set; }
+
+        public int UnitId { get; set; }
+
+        public DateOnly RepliedOn { get; set; }
+
+        public string? Outcome { get; set; }
+
+        public int Days { get; set; }
+
+        public bool PetitionerNotified { get; set; }
+
+        /// <summary>A supervision sheet goes to the matter's own unit unless another is chosen.</summary>
+        public StepArguments ToArguments(int? defaultUnit) =>
+            new(Text, UnitId == 0 ? defaultUnit ?? 0 : UnitId, RepliedOn, Outcome, Days, PetitionerNotified);
+    }
+}
