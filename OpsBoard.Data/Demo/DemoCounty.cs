@@ -1,4 +1,5 @@
 using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Reception;
 
 namespace OpsBoard.Data.Demo;
 
@@ -80,42 +81,42 @@ static class DemoCounty
     // Ticket prefixes skip I and O, which the hall screen's readers confuse with 1 and 0.
     public static readonly DemoLine[] Lines =
     [
-        new('A', "综合接待", "reception", null),
-        new('B', "县公安局", "joint", "gaj"),
-        new('C', "县住建局", "joint", "zjj"),
-        new('D', "县自然资源和规划局", "joint", "zrgh"),
-        new('E', "县房屋征收中心", "joint", "fwzs"),
-        new('F', "县房管中心", "joint", "fgzx"),
-        new('G', "县交通局", "joint", "jtj"),
-        new('H', "县农业农村局", "joint", "nync"),
-        new('J', "县人社局", "joint", "rsj"),
-        new('K', "县卫健委", "joint", "wjw"),
-        new('N', "县民政局", "joint", "mzj"),
-        new('L', "法律咨询（县司法局律师）", "legal", null),
-        new('P', "心理疏导", "psychological", null),
-        new('V', "视频接访", "video", null),
-        new('M', "矛盾调处", "mediation", null),
+        new('A', "综合接待", ServiceKind.Reception, null),
+        new('B', "县公安局", ServiceKind.Joint, "gaj"),
+        new('C', "县住建局", ServiceKind.Joint, "zjj"),
+        new('D', "县自然资源和规划局", ServiceKind.Joint, "zrgh"),
+        new('E', "县房屋征收中心", ServiceKind.Joint, "fwzs"),
+        new('F', "县房管中心", ServiceKind.Joint, "fgzx"),
+        new('G', "县交通局", ServiceKind.Joint, "jtj"),
+        new('H', "县农业农村局", ServiceKind.Joint, "nync"),
+        new('J', "县人社局", ServiceKind.Joint, "rsj"),
+        new('K', "县卫健委", ServiceKind.Joint, "wjw"),
+        new('N', "县民政局", ServiceKind.Joint, "mzj"),
+        new('L', "法律咨询（县司法局律师）", ServiceKind.Legal, null),
+        new('P', "心理疏导", ServiceKind.Psychological, null),
+        new('V', "视频接访", ServiceKind.Video, null),
+        new('M', "矛盾调处", ServiceKind.Mediation, null),
     ];
 
     public static readonly DemoWindow[] Windows =
     [
-        new("DJ1", "登记窗口1", "registration", []),
-        new("DJ2", "登记窗口2", "registration", []),
-        new("JT1", "接谈窗口1", "reception", ['A']),
-        new("JT2", "接谈窗口2", "reception", ['A']),
-        new("JT3", "接谈窗口3", "reception", ['A']),
-        new("LH1", "联合接访窗口1", "joint", ['B']),
-        new("LH2", "联合接访窗口2", "joint", ['C']),
-        new("LH3", "联合接访窗口3", "joint", ['D']),
-        new("LH4", "联合接访窗口4", "joint", ['E']),
-        new("LH5", "联合接访窗口5", "joint", ['F']),
-        new(RotatingWindow, "联合接访窗口6", "joint", ['G', 'K', 'N']),
-        new("LH7", "联合接访窗口7", "joint", ['H']),
-        new("LH8", "联合接访窗口8", "joint", ['J']),
-        new("FL", "法律咨询室", "legal", ['L']),
-        new("XL", "心理咨询室", "psychological", ['P']),
-        new("SP", "视频接访室", "video", ['V']),
-        new("TC", "调处室", "mediation", ['M']),
+        new("DJ1", "登记窗口1", ServiceKind.Registration, []),
+        new("DJ2", "登记窗口2", ServiceKind.Registration, []),
+        new("JT1", "接谈窗口1", ServiceKind.Reception, ['A']),
+        new("JT2", "接谈窗口2", ServiceKind.Reception, ['A']),
+        new("JT3", "接谈窗口3", ServiceKind.Reception, ['A']),
+        new("LH1", "联合接访窗口1", ServiceKind.Joint, ['B']),
+        new("LH2", "联合接访窗口2", ServiceKind.Joint, ['C']),
+        new("LH3", "联合接访窗口3", ServiceKind.Joint, ['D']),
+        new("LH4", "联合接访窗口4", ServiceKind.Joint, ['E']),
+        new("LH5", "联合接访窗口5", ServiceKind.Joint, ['F']),
+        new(RotatingWindow, "联合接访窗口6", ServiceKind.Joint, ['G', 'K', 'N']),
+        new("LH7", "联合接访窗口7", ServiceKind.Joint, ['H']),
+        new("LH8", "联合接访窗口8", ServiceKind.Joint, ['J']),
+        new("FL", "法律咨询室", ServiceKind.Legal, ['L']),
+        new("XL", "心理咨询室", ServiceKind.Psychological, ['P']),
+        new("SP", "视频接访室", ServiceKind.Video, ['V']),
+        new("TC", "调处室", ServiceKind.Mediation, ['M']),
     ];
 
     /// <summary>Departments that take the rotating joint window in turn with its regular department.</summary>

@@ -1,7 +1,9 @@
 using System.Globalization;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Calendar;
+using OpsBoard.Data.Matters;
 using OpsBoard.Data.Personal;
+using OpsBoard.Data.Reception;
 
 namespace OpsBoard.Data.Demo;
 
@@ -12,9 +14,6 @@ namespace OpsBoard.Data.Demo;
 /// </summary>
 sealed class DemoHistory
 {
-    /// <summary>China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact and needs no tz data.</summary>
-    public static readonly TimeSpan China = TimeSpan.FromHours(8);
-
     const int Open = (8 * 60 + 30) * 60;
     const int Close = (17 * 60 + 30) * 60;
     const int SlotSeconds = 30 * 60;
@@ -35,9 +34,17 @@ sealed class DemoHistory
         "已由其他机关受理，正在办理中",
     ];
 
+    static readonly string[] ReturnReasons =
+    [
+        "该事项属属地管理，非本单位职责",
+        "涉及行业主管部门职责，建议改交县直部门",
+        "信访人所在村（社区）不属本辖区",
+    ];
+
     readonly Random random;
     readonly DemoIds ids;
     readonly WorkingCalendar calendar;
+    readonly DemoRules rules;
     readonly DemoNames names;
     readonly DateTime now;
     readonly DateOnly today;
@@ -55,23 +62,22 @@ sealed class DemoHistory
     readonly List<PetitionerInfo> people = [];
     readonly HashSet<long> usedIdNumbers = [];
     readonly PriorityQueue<CaseState, (int Day, long Order)> pending = new();
-    readonly Dictionary<(DateOnly Day, char Source), int> codeCounters = [];
     long caseOrder;
     long matterId;
     long visitId;
     long ticketId;
     long evaluationId;
 
-    public DemoHistory(Random random, DemoIds ids, WorkingCalendar calendar, DemoNames names, DateTime nowUtc, int months)
+    public DemoHistory(Random random, DemoIds ids, DemoRules rules, DemoNames names, DateTime nowUtc, int months)
     {
         this.random = random;
         this.ids = ids;
-        this.calendar = calendar;
+        this.rules = rules;
+        calendar = rules.Calendar;
         this.names = names;
         now = nowUtc;
-        var local = now + China;
-        today = DateOnly.FromDateTime(local);
-        nowSecond = (int)local.TimeOfDay.TotalSeconds;
+        today = ChinaTime.DayOf(now);
+        nowSecond = (int)(now - At(today, 0)).TotalSeconds;
         start = today.AddMonths(-Math.Max(1, months));
 
         slotCumulative = new double[ArrivalSlots.Length];
@@ -109,13 +115,8 @@ sealed class DemoHistory
 
     public long Petitioners => people.Count;
 
-    public static DateTime At(DateOnly day, int localSecond) =>
-        day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddSeconds(localSecond) - China;
-
-    public static DateOnly LocalDay(DateTime utc) => DateOnly.FromDateTime(utc + China);
-
-    /// <summary>A deadline falls due at the end of its last local day.</summary>
-    public static DateTime EndOfDay(DateOnly day) => At(day, 24 * 3600 - 1);
+    /// <summary>A moment <paramref name="localSecond"/> seconds into a Beijing day, in UTC.</summary>
+    public static DateTime At(DateOnly day, int localSecond) => ChinaTime.StartOf(day).UtcDateTime.AddSeconds(localSecond);
 
     /// <summary>
     /// The joint reception rota and the duty rota for the history and the next 14 days. The rotating window's seat goes
@@ -129,7 +130,7 @@ sealed class DemoHistory
             staff[line.UnitCode!] = [names.Next(random, random.Chance(0.4)), names.Next(random, random.Chance(0.4))];
         }
 
-        var regular = DemoCounty.Windows.Where(w => w.Kind == "joint")
+        var regular = DemoCounty.Windows.Where(w => w.Kind == ServiceKind.Joint)
             .Select(w => (w.Code, Department: DemoCounty.Lines.Single(l => l.Code == w.Lines[0]).UnitCode!))
             .ToArray();
         var joint = new List<JointRosterRow>();
@@ -262,7 +263,6 @@ sealed class DemoHistory
 
     void GenerateDay(DateOnly day, int count, double perWeight, DemoChunk chunk)
     {
-        codeCounters.Clear();
         var working = calendar.IsWorkingDay(day);
         var isToday = day == today;
         var knownPeople = people.Count;
@@ -293,9 +293,9 @@ sealed class DemoHistory
         if (perWeight > 0)
         {
             var fullDay = working ? (isToday ? ArrivalShare(nowSecond) : 1.0) : 0.0;
-            OtherChannels(day, "letter", Stochastic(perWeight * 0.10 * fullDay), chunk);
-            OtherChannels(day, "online", Stochastic(perWeight * 0.16 * (working ? 1.0 : 0.5)), chunk);
-            OtherChannels(day, "phone", Stochastic(perWeight * 0.06 * fullDay), chunk);
+            OtherChannels(day, MatterSource.Letter, Stochastic(perWeight * 0.10 * fullDay), chunk);
+            OtherChannels(day, MatterSource.Online, Stochastic(perWeight * 0.16 * (working ? 1.0 : 0.5)), chunk);
+            OtherChannels(day, MatterSource.Phone, Stochastic(perWeight * 0.06 * fullDay), chunk);
         }
     }
 
@@ -312,7 +312,7 @@ sealed class DemoHistory
         {
             // The demo opens on a live floor: a handful of people came in just now for the general reception line,
             // so the three reception windows are busy and some tickets wait, whatever the draws of the morning were.
-            var late = visits.Where(v => v.Level == "county").TakeLast(Math.Max(8, visits.Count / 4)).ToList();
+            var late = visits.Where(v => v.Level == VisitLevel.County).TakeLast(Math.Max(8, visits.Count / 4)).ToList();
             foreach (var visit in late)
             {
                 visit.Arrived = At(day, nowSecond - random.Between(60, 12 * 60));
@@ -350,7 +350,7 @@ sealed class DemoHistory
                 }
             }
 
-            if (visit.Level == "county")
+            if (visit.Level == VisitLevel.County)
             {
                 var issued = visit.JustCalled ? now.AddSeconds(-random.Between(70, 100)) : visit.Arrived.AddSeconds(random.Between(90, 480));
                 visit.Ticket = new TicketRow
@@ -405,14 +405,14 @@ sealed class DemoHistory
         foreach (var visit in visits)
         {
             var ticket = visit.Ticket;
-            var served = ticket is { FinalState: "done" };
+            var served = ticket is { FinalState: TicketState.Done };
             string? outcome;
             if (visit.First)
             {
                 outcome = ticket is null
-                    ? "handed_to_unit"
-                    : new[] { "resolved_on_spot", "handed_to_unit", "matter_registered" }[random.Weighted([25, 40, 35])];
-                var matter = PlanVisitMatter(visit, outcome == "resolved_on_spot" && served, day);
+                    ? VisitOutcome.HandedToUnit
+                    : new[] { VisitOutcome.ResolvedOnSpot, VisitOutcome.HandedToUnit, VisitOutcome.MatterRegistered }[random.Weighted([25, 40, 35])];
+                var matter = PlanVisitMatter(visit, outcome == VisitOutcome.ResolvedOnSpot && served, day);
                 visit.MatterId = matter.Id;
                 visit.Case.MatterId = matter.Id;
                 chunk.Matters.Add(matter);
@@ -429,7 +429,7 @@ sealed class DemoHistory
             }
             else
             {
-                outcome = ticket is null ? "handed_to_unit" : random.Chance(0.3) ? "resolved_on_spot" : "handed_to_unit";
+                outcome = ticket is null ? VisitOutcome.HandedToUnit : random.Chance(0.3) ? VisitOutcome.ResolvedOnSpot : VisitOutcome.HandedToUnit;
             }
 
             visit.Outcome = ticket is null || served ? outcome : null;
@@ -456,7 +456,7 @@ sealed class DemoHistory
             }
 
             chunk.Movements.Add(new WaitingMovementRow(visit.Id, visit.Headcount, ticket.Issued, day, visit.RegisteredBy));
-            var left = ticket.FinalState == "no_show" ? ticket.Closed : ticket.Periods.Find(p => p.State == "serving").Start;
+            var left = ticket.FinalState == TicketState.NoShow ? ticket.Closed : ticket.Periods.Find(p => p.State == TicketState.Serving).Start;
             if (left <= now)
             {
                 chunk.Movements.Add(new WaitingMovementRow(visit.Id, -visit.Headcount, left.Value, day, null));
@@ -480,7 +480,7 @@ sealed class DemoHistory
             ['V'] = [w["SP"]],
             ['M'] = [w["TC"]],
         };
-        foreach (var window in DemoCounty.Windows.Where(x => x.Kind == "joint"))
+        foreach (var window in DemoCounty.Windows.Where(x => x.Kind == ServiceKind.Joint))
         {
             var line = window.Code == DemoCounty.RotatingWindow
                 ? lineOfDepartment[rotatingSeat[day]]
@@ -505,7 +505,7 @@ sealed class DemoHistory
         // Escalated visits (越级访) come mostly from people who already came here and were not satisfied.
         if (random.Chance(0.08))
         {
-            visit.Level = new[] { "city", "province", "national" }[random.Weighted([65, 28, 7])];
+            visit.Level = new[] { VisitLevel.City, VisitLevel.Province, VisitLevel.National }[random.Weighted([65, 28, 7])];
         }
 
         visit.Behaviours = Behaviours(c.Collective ? 0.15 : 0.035);
@@ -572,7 +572,7 @@ sealed class DemoHistory
         };
         if (random.Chance(0.006))
         {
-            visit.Level = random.Chance(0.8) ? "city" : "province";
+            visit.Level = random.Chance(0.8) ? VisitLevel.City : VisitLevel.Province;
         }
 
         visit.Behaviours = Behaviours(collective ? 0.12 : 0.008);
@@ -714,11 +714,11 @@ sealed class DemoHistory
     {
         double mean = kindOfLine[line] switch
         {
-            "reception" => 20 * 60,
-            "joint" => 25 * 60,
-            "legal" => 30 * 60,
-            "psychological" => 40 * 60,
-            "video" => 25 * 60,
+            ServiceKind.Reception => 20 * 60,
+            ServiceKind.Joint => 25 * 60,
+            ServiceKind.Legal => 30 * 60,
+            ServiceKind.Psychological => 40 * 60,
+            ServiceKind.Video => 25 * 60,
             _ => 50 * 60,
         };
         var capacity = windows.Length * (double)(Close - Open);
@@ -766,18 +766,18 @@ sealed class DemoHistory
     DateTime Serve(TicketRow ticket, int window, DateTime t, double mean)
     {
         var periods = ticket.Periods;
-        periods.Add(new TicketPeriod("waiting", null, ticket.Issued, t));
+        periods.Add(new TicketPeriod(TicketState.Waiting, null, ticket.Issued, t));
         var walk = ticket.SlowToWindow ? random.Between(150, 240) : Math.Min(random.Between(30, 120), (int)mean / 4);
         var duration = (int)(mean * (0.5 + random.NextDouble()));
         var variant = random.NextDouble();
         if (variant < 0.006)
         {
             // Called twice without answering: the ticket is closed as a no-show.
-            periods.Add(new TicketPeriod("called", window, t, t.AddSeconds(120)));
-            periods.Add(new TicketPeriod("waiting", null, t.AddSeconds(120), t.AddSeconds(360)));
-            periods.Add(new TicketPeriod("called", window, t.AddSeconds(360), t.AddSeconds(480)));
+            periods.Add(new TicketPeriod(TicketState.Called, window, t, t.AddSeconds(120)));
+            periods.Add(new TicketPeriod(TicketState.Waiting, null, t.AddSeconds(120), t.AddSeconds(360)));
+            periods.Add(new TicketPeriod(TicketState.Called, window, t.AddSeconds(360), t.AddSeconds(480)));
             ticket.NoShows = 2;
-            ticket.FinalState = "no_show";
+            ticket.FinalState = TicketState.NoShow;
             ticket.Closed = t.AddSeconds(480);
             ticket.ServeStart = ticket.ServeEnd = ticket.Closed.Value;
             return ticket.Closed.Value;
@@ -787,31 +787,31 @@ sealed class DemoHistory
         if (variant < 0.018)
         {
             // Missed the first call, came back and was called again.
-            periods.Add(new TicketPeriod("called", window, t, t.AddSeconds(120)));
-            periods.Add(new TicketPeriod("waiting", null, t.AddSeconds(120), t.AddSeconds(300)));
-            periods.Add(new TicketPeriod("called", window, t.AddSeconds(300), t.AddSeconds(300 + walk)));
+            periods.Add(new TicketPeriod(TicketState.Called, window, t, t.AddSeconds(120)));
+            periods.Add(new TicketPeriod(TicketState.Waiting, null, t.AddSeconds(120), t.AddSeconds(300)));
+            periods.Add(new TicketPeriod(TicketState.Called, window, t.AddSeconds(300), t.AddSeconds(300 + walk)));
             ticket.NoShows = 1;
             s = t.AddSeconds(300 + walk);
         }
         else
         {
-            periods.Add(new TicketPeriod("called", window, t, s));
+            periods.Add(new TicketPeriod(TicketState.Called, window, t, s));
         }
 
         var end = s.AddSeconds(duration);
-        if (variant > 0.98 && kindOfLine[ticket.Line] is "reception" or "joint" or "mediation")
+        if (variant > 0.98 && kindOfLine[ticket.Line] is ServiceKind.Reception or ServiceKind.Joint or ServiceKind.Mediation)
         {
             // On hold while the responsible unit's officer is called to the center (002 §四 2).
             var split = s.AddSeconds(duration / 2);
             var back = split.AddSeconds(random.Between(10, 40) * 60);
             end = back.AddSeconds(duration - duration / 2);
-            periods.Add(new TicketPeriod("serving", window, s, split));
-            periods.Add(new TicketPeriod("on_hold", window, split, back));
-            periods.Add(new TicketPeriod("serving", window, back, end));
+            periods.Add(new TicketPeriod(TicketState.Serving, window, s, split));
+            periods.Add(new TicketPeriod(TicketState.OnHold, window, split, back));
+            periods.Add(new TicketPeriod(TicketState.Serving, window, back, end));
         }
         else
         {
-            periods.Add(new TicketPeriod("serving", window, s, end));
+            periods.Add(new TicketPeriod(TicketState.Serving, window, s, end));
         }
 
         ticket.ServeStart = s;
@@ -823,9 +823,9 @@ sealed class DemoHistory
     MatterRow PlanVisitMatter(VisitRow visit, bool onSpot, DateOnly day)
     {
         var c = visit.Case;
-        var matter = NewMatter("visit", c.Category, c.Members[0], c.Village, visit.Arrived, c.Collective, day);
+        var matter = NewMatter(MatterSource.Visit, c.Category, c.Members[0], c.Village, visit.Arrived, c.Collective);
         var ticket = visit.Ticket;
-        var joint = ticket is not null && kindOfLine[ticket.Line] == "joint";
+        var joint = ticket is not null && kindOfLine[ticket.Line] == ServiceKind.Joint;
         var department = ids.Units[c.Category.DepartmentCode];
         if (onSpot)
         {
@@ -834,7 +834,7 @@ sealed class DemoHistory
             matter.Notice = ticket.ServeStart;
             matter.Assigned = matter.UnitReceived = matter.FirstContact = ticket.ServeStart;
             matter.Replied = ticket.ServeEnd;
-            matter.ReplyOutcome = new[] { "explained", "supported", "partly_supported" }[random.Weighted([45, 35, 20])];
+            matter.ReplyOutcome = new[] { ReplyOutcome.Explained, ReplyOutcome.Supported, ReplyOutcome.PartlySupported }[random.Weighted([45, 35, 20])];
             // Settled on the spot: the petitioner signs the undertaking and the file is closed (002 §四(四)1).
             matter.Closed = ticket.ServeEnd.AddSeconds(random.Between(5, 20) * 60);
             matter.UnitUser = UnitUser(matter.ResponsibleUnitId);
@@ -848,10 +848,10 @@ sealed class DemoHistory
         var handled = ticket switch
         {
             null => visit.Arrived.AddSeconds(random.Between(60, 180) * 60),
-            { FinalState: "done" } => ticket.ServeEnd,
+            { FinalState: TicketState.Done } => ticket.ServeEnd,
             _ => ticket.Closed!.Value,
         };
-        Lifecycle(matter, handled);
+        Lifecycle(matter, handled, matter.ResponsibleUnitId == department ? StreetOf(c.Village) : department);
         return matter;
     }
 
@@ -859,7 +859,7 @@ sealed class DemoHistory
     {
         for (var i = 0; i < count; i++)
         {
-            var received = source == "online"
+            var received = source == MatterSource.Online
                 ? At(day, random.Between(7 * 3600, 24 * 3600 - 1))
                 : At(day, random.Between(Open, Close));
             if (received > now)
@@ -884,24 +884,24 @@ sealed class DemoHistory
                 petitionerId = person.Id;
             }
 
-            var matter = NewMatter(source, category, petitionerId, village, received, false, day);
-            matter.ResponsibleUnitId = random.Chance(0.5) ? ids.Units[category.DepartmentCode] : StreetOf(village);
-            Lifecycle(matter, received);
+            var matter = NewMatter(source, category, petitionerId, village, received, false);
+            var department = ids.Units[category.DepartmentCode];
+            matter.ResponsibleUnitId = random.Chance(0.5) ? department : StreetOf(village);
+            Lifecycle(matter, received, matter.ResponsibleUnitId == department ? StreetOf(village) : department);
             chunk.Matters.Add(matter);
             AddMatterEvaluation(matter, chunk);
         }
     }
 
-    MatterRow NewMatter(string source, DemoCategory category, long petitionerId, int village, DateTime received, bool collective, DateOnly day)
+    MatterRow NewMatter(string source, DemoCategory category, long petitionerId, int village, DateTime received, bool collective)
     {
-        var prefix = source switch { "visit" => 'F', "letter" => 'X', "online" => 'W', _ => 'D' };
-        var number = codeCounters[(day, prefix)] = codeCounters.GetValueOrDefault((day, prefix)) + 1;
         var (villageId, streetIndex, villageName) = ids.Villages[village];
         var residents = villageName.EndsWith("社区", StringComparison.Ordinal) ? "居民" : "村民";
+        var id = ++matterId;
         return new MatterRow
         {
-            Id = ++matterId,
-            Code = $"{prefix}{day:yyyyMMdd}-{number:D4}",
+            Id = id,
+            Code = MatterCode.For(ChinaTime.DayOf(received), id),
             Source = source,
             Category = category.Code,
             Summary = $"{DemoCounty.Streets[streetIndex].Name}{villageName}{residents}{(collective ? "集体" : "")}反映{random.Pick(category.Summaries)}",
@@ -910,24 +910,27 @@ sealed class DemoHistory
             IsAccusation = random.Chance(0.03),
             IsCollective = collective,
             // 信访代办: most visits and letters from the villages go through a proxy (004 §二(三), target ≥ 50 %).
-            IsProxy = source is "visit" or "letter" && random.Chance(0.6),
+            IsProxy = source is MatterSource.Visit or MatterSource.Letter && random.Chance(0.6),
             Received = received,
             RegisteredBy = random.Pick(registrars),
         };
     }
 
     /// <summary>
-    /// Acceptance, assignment, the unit's first contact, reply and closing, planned from <paramref name="handled"/>
-    /// (when the floor finished with it, or when the letter or message came in). Mostly on time, a few late.
+    /// The matter's life as <see cref="MatterLifecycle"/> would take it, planned from <paramref name="handled"/> (when the
+    /// floor finished with it, or when the letter or message came in): acceptance, assignment (now and then to the wrong
+    /// unit, <paramref name="otherUnit"/>, which returns it), the unit's first contact, an extension, a 督办 sheet, the
+    /// reply and closing, and for a few the petitioner's 复查 and 复核. Mostly on time, a few late, measured against the
+    /// rules in force, so a revised rule reshapes the history too.
     /// </summary>
-    void Lifecycle(MatterRow m, DateTime handled)
+    void Lifecycle(MatterRow m, DateTime handled, int otherUnit)
     {
         m.UnitUser = UnitUser(m.ResponsibleUnitId);
         if (random.Chance(0.03))
         {
             m.NotAccepted = true;
             m.AcceptanceReason = random.Pick(NotAcceptedReasons);
-            m.Decided = WorkTimeAfter(handled, m.Source == "visit" ? 0 : random.Between(1, 6));
+            m.Decided = WorkTimeAfter(handled, m.Source == MatterSource.Visit ? 0 : random.Between(1, 6));
             m.Notice = m.Decided;
             return;
         }
@@ -936,19 +939,32 @@ sealed class DemoHistory
         DateTime accepted = m.Source switch
         {
             // 当天接谈、当天转交 (000 §三(三)2): visits are accepted the same day, but not all.
-            "visit" => roll < 0.92 ? handled.AddSeconds(random.Between(0, 20) * 60)
+            MatterSource.Visit => roll < 0.92 ? handled.AddSeconds(random.Between(0, 20) * 60)
                 : roll < 0.98 ? WorkTimeAfter(handled, random.Between(1, 8))
                 : LateWorkTime(handled, random.Between(16, 24)),
-            "letter" => roll < 0.85 ? WorkTimeAfter(handled, random.Between(1, 8))
+            MatterSource.Letter => roll < 0.85 ? WorkTimeAfter(handled, random.Between(1, 8))
                 : roll < 0.95 ? LateWorkTime(handled, random.Between(9, 14))
                 : LateWorkTime(handled, random.Between(16, 25)),
-            "online" => roll < 0.9 ? WorkTimeAfter(handled, random.Between(0, 5)) : LateWorkTime(handled, random.Between(8, 20)),
+            MatterSource.Online => roll < 0.9 ? WorkTimeAfter(handled, random.Between(0, 5)) : LateWorkTime(handled, random.Between(8, 20)),
             _ => WorkTimeAfter(handled, random.Between(0, 3)),
         };
         m.Decided = accepted;
-        m.Notice = m.Source == "letter" && random.Chance(0.5) ? WorkTimeAfter(accepted, 1) : accepted;
+        m.Notice = m.Source == MatterSource.Letter && random.Chance(0.5) ? WorkTimeAfter(accepted, 1) : accepted;
 
         var assigned = accepted.AddSeconds(random.Between(10, 120) * 60);
+        if (random.Chance(0.03))
+        {
+            // 退回: the first unit finds the matter outside its remit and sends it back within its 5 working days
+            // (条例 第二十三条); the center reassigns it. The petitioner was told at acceptance.
+            m.FirstUnitId = otherUnit;
+            m.FirstUnitUser = UnitUser(otherUnit);
+            m.FirstAssigned = assigned;
+            m.Returned = WorkTimeAfter(assigned, random.Between(1, 4));
+            m.ReturnReason = random.Pick(ReturnReasons);
+            m.Notice = accepted;
+            assigned = WorkTimeAfter(m.Returned.Value, 0);
+        }
+
         var unitReceived = random.Chance(0.75) ? assigned.AddSeconds(random.Between(20, 240) * 60) : WorkTimeAfter(assigned, 1);
         var contactRoll = random.NextDouble();
         // 一问一核实 (004 §一(二)): a phone call within one working day, sometimes late.
@@ -958,37 +974,136 @@ sealed class DemoHistory
         m.Assigned = assigned;
         m.UnitReceived = unitReceived;
         m.FirstContact = firstContact;
+        var settled = Later(firstContact, m.Notice.Value);
 
+        var acceptedDay = ChinaTime.DayOf(accepted);
         if (random.Chance(0.006))
+        {
+            Supervise(m, acceptedDay, settled, null, slow: true);
+            return;
+        }
+
+        // Days from acceptance to reply: most within the local limit (004 §一(五): 15 working days, a week for phone
+        // and online), nearly all within 条例 第三十四条's 60 days, a few later, some of those with an approved extension.
+        var handling = rules.InForce(ClockKind.Handling, accepted);
+        var length = Math.Max(4, handling.Length);
+        var localDays = Math.Clamp(ChinaTime.DayOf(rules.DueFor(ClockKind.LocalHandlingFor(m.Source), accepted)).DayNumber - acceptedDay.DayNumber, 2, length - 2);
+        var bucket = random.Weighted([85, 9, 4, 2]);
+        var delay = bucket switch
+        {
+            0 => random.Between(2, localDays),
+            1 => random.Between(localDays + 1, Math.Max(localDays + 1, length * 3 / 4)),
+            2 => random.Between(Math.Max(localDays + 1, length * 3 / 4 + 1), length),
+            _ => random.Between(length + 1, length + 28),
+        };
+        if (delay > length && handling.MaxExtensionDays > 0 && random.Chance(0.45))
+        {
+            m.ExtensionDays = Math.Min(handling.MaxExtensionDays, delay - length + random.Between(3, 10));
+            var asked = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(acceptedDay.AddDays(random.Between(length * 3 / 4 - 6, length * 3 / 4))));
+            m.ExtensionRequested = Later(asked, settled.AddHours(1));
+            m.ExtensionDecided = WorkTimeAfter(m.ExtensionRequested.Value, random.Between(1, 3));
+            m.ExtensionApprover = ExtensionApprover(m.ResponsibleUnitId);
+        }
+
+        var replied = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(acceptedDay.AddDays(delay)));
+        var earliest = Later(settled, m.ExtensionDecided ?? settled);
+        if (replied <= earliest)
+        {
+            replied = earliest.AddSeconds(random.Between(60, 240) * 60);
+        }
+
+        Supervise(m, acceptedDay, settled, replied, slow: bucket >= 2);
+        m.Replied = replied;
+        m.ReplyOutcome = new[] { ReplyOutcome.Supported, ReplyOutcome.PartlySupported, ReplyOutcome.NotSupported, ReplyOutcome.Explained }[random.Weighted([30, 20, 15, 35])];
+        m.Closed = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(replied).AddDays(random.Between(3, 30))));
+        Review(m);
+    }
+
+    /// <summary>
+    /// A 督办 sheet (002 §四(五)) on about a third of the slow matters and now and then on another, issued while the unit still
+    /// works on it (before <paramref name="replied"/>, if it ever replies) and answered mostly within its days.
+    /// </summary>
+    void Supervise(MatterRow m, DateOnly acceptedDay, DateTime settled, DateTime? replied, bool slow)
+    {
+        if (!random.Chance(slow ? 0.3 : 0.02))
         {
             return;
         }
 
-        // Days from acceptance to reply (条例 第三十四条: 60 days, extension up to 30 with the head's approval).
-        var delay = random.Weighted([55, 25, 13, 7]) switch
+        var issued = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(acceptedDay.AddDays(random.Between(7, 40))));
+        if (issued <= settled || issued >= replied)
         {
-            0 => random.Between(3, 20),
-            1 => random.Between(21, 45),
-            2 => random.Between(46, 60),
-            _ => random.Between(61, 88),
-        };
-        if (delay > 60 && random.Chance(0.45))
-        {
-            m.ExtensionDays = Math.Min(30, delay - 60 + random.Between(3, 10));
-            m.ExtensionDecided = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(accepted).AddDays(random.Between(45, 55))));
-            m.ExtensionApprover = ExtensionApprover(m.ResponsibleUnitId);
+            return;
         }
 
-        var replied = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(accepted).AddDays(delay)));
-        if (replied <= firstContact)
-        {
-            replied = firstContact.AddSeconds(random.Between(60, 240) * 60);
-        }
-
-        m.Replied = replied;
-        m.ReplyOutcome = new[] { "supported", "partly_supported", "not_supported", "explained" }[random.Weighted([30, 20, 15, 35])];
-        m.Closed = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(replied).AddDays(random.Between(3, 30))));
+        var days = rules.InForce(ClockKind.Supervision, issued).Length;
+        var answer = random.Chance(0.85) ? random.Between(1, Math.Max(1, days - 1)) : random.Between(days + 1, days + 6);
+        m.Supervised = issued;
+        m.SupervisionFeedback = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(issued).AddDays(answer)));
     }
+
+    /// <summary>
+    /// 复查 and 复核 (条例 第三十五、三十六条): mostly asked for after a reply that did not support the request, within the
+    /// petitioner's window; the decisions come mostly in time, and half the 复核 hold a hearing that pauses its clock.
+    /// </summary>
+    void Review(MatterRow m)
+    {
+        var replied = m.Replied!.Value;
+        var chance = m.ReplyOutcome switch
+        {
+            ReplyOutcome.NotSupported => 0.18,
+            ReplyOutcome.PartlySupported => 0.07,
+            ReplyOutcome.Explained => 0.03,
+            _ => 0.005,
+        };
+        if (!random.Chance(chance))
+        {
+            return;
+        }
+
+        var requested = Within(replied, rules.InForce(ClockKind.ReviewRequest, replied).Length);
+        m.ReviewRequested = requested;
+        if (m.Closed >= requested)
+        {
+            m.Closed = null;
+        }
+
+        var decided = Decision(requested, rules.InForce(ClockKind.ReviewDecision, requested).Length, 0);
+        m.ReviewDecided = decided;
+        if (!random.Chance(0.35))
+        {
+            return;
+        }
+
+        var reRequested = Within(decided, rules.InForce(ClockKind.ReReviewRequest, decided).Length);
+        m.ReReviewRequested = reRequested;
+        var rule = rules.InForce(ClockKind.ReReviewDecision, reRequested);
+        var paused = 0;
+        if (rule.PauseEvents.Contains(ClockEvent.Hearing) && random.Chance(0.5))
+        {
+            var opens = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(reRequested).AddDays(random.Between(4, 10))));
+            var ends = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(opens).AddDays(random.Between(1, 7))));
+            m.HearingStarted = opens;
+            m.HearingEnded = ends;
+            paused = rule.DaysBetween(ChinaTime.DayOf(opens), ChinaTime.DayOf(ends), calendar);
+        }
+
+        var finalized = Decision(reRequested, rule.Length, paused);
+        m.ReReviewDecided = m.HearingEnded is { } end && finalized <= end ? WorkTimeAfter(end, 1) : finalized;
+    }
+
+    /// <summary>A request some days into a petitioner's window of <paramref name="window"/> days.</summary>
+    DateTime Within(DateTime from, int window) =>
+        WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(from).AddDays(random.Between(2, Math.Max(2, window - 4)))));
+
+    /// <summary>A decision due <paramref name="days"/> (plus days paused) after the request: nine in ten in time.</summary>
+    DateTime Decision(DateTime requested, int days, int paused)
+    {
+        var after = random.Chance(0.9) ? random.Between(Math.Min(10, days), Math.Max(1, days - 1)) : random.Between(days + 1, days + 12);
+        return WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(requested).AddDays(after + paused)));
+    }
+
+    static DateTime Later(DateTime a, DateTime b) => a > b ? a : b;
 
     void AddMatterEvaluation(MatterRow m, DemoChunk chunk)
     {
@@ -1006,7 +1121,7 @@ sealed class DemoHistory
         }
     }
 
-    string Rating(double[] weights) => new[] { "satisfied", "basically_satisfied", "dissatisfied" }[random.Weighted(weights)];
+    string Rating(double[] weights) => new[] { EvaluationRating.Satisfied, EvaluationRating.BasicallySatisfied, EvaluationRating.Dissatisfied }[random.Weighted(weights)];
 
     int StreetOf(int village) => ids.Units[DemoCounty.Streets[ids.Villages[village].StreetIndex].Code];
 
@@ -1032,7 +1147,7 @@ sealed class DemoHistory
     /// <summary>A moment in office hours <paramref name="workingDays"/> working days after <paramref name="t"/> (0: later the same day if still open).</summary>
     DateTime WorkTimeAfter(DateTime t, int workingDays)
     {
-        var day = LocalDay(t);
+        var day = ChinaTime.DayOf(t);
         if (workingDays == 0)
         {
             var latest = At(day, Close);
@@ -1050,7 +1165,7 @@ sealed class DemoHistory
     }
 
     /// <summary>Office hours on the first working day at least <paramref name="days"/> calendar days after <paramref name="t"/>.</summary>
-    DateTime LateWorkTime(DateTime t, int days) => WorkTimeOn(calendar.NextWorkingDayOnOrAfter(LocalDay(t).AddDays(days)));
+    DateTime LateWorkTime(DateTime t, int days) => WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(t).AddDays(days)));
 
     /// <summary>Share of a working day's arrivals that have come by <paramref name="localSecond"/>.</summary>
     double ArrivalShare(int localSecond)

@@ -1,4 +1,5 @@
 using OpsBoard.Data.Personal;
+using OpsBoard.Data.Reception;
 
 namespace OpsBoard.Data.Demo;
 
@@ -60,14 +61,36 @@ sealed class MatterRow
     public string? ReplyOutcome;
     public DateTime? Closed;
     public int ExtensionDays;
+    public DateTime? ExtensionRequested;
     public DateTime? ExtensionDecided;
     public int? ExtensionApprover;
     public int RegisteredBy;
     public int? UnitUser;
 
+    /// <summary>A first assignment to a unit that sent the matter back (退回) before it went to <see cref="ResponsibleUnitId"/>.</summary>
+    public int? FirstUnitId;
+    public int? FirstUnitUser;
+    public DateTime? FirstAssigned;
+    public DateTime? Returned;
+    public string? ReturnReason;
+
+    /// <summary>A 督办 sheet to the responsible unit and its feedback.</summary>
+    public DateTime? Supervised;
+    public DateTime? SupervisionFeedback;
+
+    public DateTime? ReviewRequested;
+    public DateTime? ReviewDecided;
+    public DateTime? ReReviewRequested;
+    public DateTime? HearingStarted;
+    public DateTime? HearingEnded;
+    public DateTime? ReReviewDecided;
+
     /// <summary>Settled at the window on the first visit; rated on the evaluation card, not afterwards.</summary>
     public bool OnSpot;
 }
+
+/// <summary>One lifecycle step of a matter as <c>matter_transition</c> records it; <see cref="To"/> null keeps the status.</summary>
+readonly record struct MatterStep(DateTime At, string? To, int? UserId, int? UnitId, string Note);
 
 readonly record struct TicketPeriod(string State, int? WindowId, DateTime Start, DateTime End);
 
@@ -82,7 +105,7 @@ sealed class TicketRow
     public string? PriorityReason;
     public DateTime Issued;
     public List<TicketPeriod> Periods = [];
-    public string FinalState = "done";
+    public string FinalState = TicketState.Done;
     public int NoShows;
     public DateTime? Closed;
     public string? Outcome;
@@ -100,7 +123,7 @@ sealed class VisitRow
     public DateOnly Day;
     public int Headcount;
     public bool First;
-    public string Level = "county";
+    public string Level = VisitLevel.County;
     public string[] Behaviours = [];
     public int LocalityId;
     public string? Outcome;
@@ -147,8 +170,4 @@ sealed class DemoIds
 
     /// <summary>Every village of the county, flattened; index is what <see cref="PetitionerInfo.Village"/> holds.</summary>
     public List<(int Id, int StreetIndex, string Name)> Villages { get; } = [];
-
-    public int HandlingRule;
-    public int FirstContactRule;
-    public int AcceptanceRule;
 }

@@ -6,6 +6,7 @@ using Npgsql;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Audit;
 using OpsBoard.Data.Calendar;
+using OpsBoard.Data.Matters;
 using OpsBoard.Data.Personal;
 
 namespace OpsBoard.Data.Demo;
@@ -51,12 +52,13 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         await connection.ExecuteAsync("SET CONSTRAINTS visit_person_max_representatives IMMEDIATE", transaction: transaction);
 
         var calendar = await new CalendarStore(dataSource).ReloadAsync(cancellationToken);
+        var rules = new DemoRules(await DeadlineRules.AllAsync(dataSource), calendar);
         var random = new Random(options.Seed);
         var utcNow = time.GetUtcNow().UtcDateTime;
         // Whole seconds: timestamptz keeps microseconds, and a replay must compare equal to the row it wrote.
         var now = new DateTime(utcNow.Ticks - utcNow.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
-        var ids = await CreateStructureAsync(connection, transaction, DateOnly.FromDateTime(now + DemoHistory.China), cancellationToken);
-        var writer = new DemoWriter(connection, ids, calendar, protector, now);
+        var ids = await CreateStructureAsync(connection, transaction, cancellationToken);
+        var writer = new DemoWriter(connection, ids, rules, protector, now);
         writer.Units(UnitRows(ids));
         foreach (var spec in DemoCounty.AccountSpecs)
         {
@@ -66,7 +68,7 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
                 new NewUser(account.Login, account.DisplayName, DemoPassword, [(spec.Role, unitId)]));
         }
 
-        var history = new DemoHistory(random, ids, calendar, DemoNames.Load(), now, options.Months);
+        var history = new DemoHistory(random, ids, rules, DemoNames.Load(), now, options.Months);
         writer.LinesAndWindows();
         writer.WaitingArea(120);
         var (joint, duty) = history.BuildRosters();
@@ -82,6 +84,10 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
             cancellationToken.ThrowIfCancellationRequested();
             writer.Chunk(chunk);
         }
+
+        writer.Finish();
+        // The running clocks' alert states are the watcher's own, given as of now.
+        await ClockWatcher.MarkAsync(connection, transaction, new DateTimeOffset(now));
 
         await AdvanceSequencesAsync(connection, transaction, new Dictionary<string, long>
         {
@@ -121,7 +127,7 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
     }
 
     /// <summary>The center row and the ids every other row refers to; ids are assigned here so rows can be copied in bulk.</summary>
-    static async Task<DemoIds> CreateStructureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateOnly today, CancellationToken cancellationToken)
+    static async Task<DemoIds> CreateStructureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         const string insertCenter = """
             INSERT INTO center (code, name, county)
@@ -133,20 +139,6 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
             CenterId = await connection.ExecuteScalarAsync<int>(new CommandDefinition(insertCenter,
                 new { DemoCounty.CenterCode, DemoCounty.CenterName, DemoCounty.County }, transaction, cancellationToken: cancellationToken)),
         };
-
-        // The rule version in force today, as a clock started now would take it.
-        const string rules = """
-            SELECT DISTINCT ON (code) code, id
-            FROM deadline_rule
-            WHERE code IN ('handling', 'first_contact', 'acceptance_notice') AND effective_from <= @today
-            ORDER BY code, effective_from DESC
-            """;
-        var rule = (await connection.QueryAsync<(string Code, int Id)>(new CommandDefinition(rules,
-                new { today = today.ToDateTime(TimeOnly.MinValue) }, transaction, cancellationToken: cancellationToken)))
-            .ToDictionary(r => r.Code, r => r.Id);
-        ids.HandlingRule = rule["handling"];
-        ids.FirstContactRule = rule["first_contact"];
-        ids.AcceptanceRule = rule["acceptance_notice"];
 
         var next = 0;
         foreach (var unit in DemoCounty.Departments)

@@ -1,7 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
-using OpsBoard.Data.Calendar;
+using OpsBoard.Data.Matters;
 using OpsBoard.Data.Personal;
+using OpsBoard.Data.Reception;
 
 namespace OpsBoard.Data.Demo;
 
@@ -10,10 +11,11 @@ namespace OpsBoard.Data.Demo;
 /// Rows carry planned times; only what has happened by <c>now</c> is written, so the floor and the clocks are live.
 /// The synchronous writer API is used on purpose: millions of tiny field writes are much faster without a task each.
 /// </summary>
-sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalendar calendar, PersonalDataProtector protector, DateTime now)
+sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rules, PersonalDataProtector protector, DateTime now)
 {
     static readonly TimeSpan CopyTimeout = TimeSpan.FromMinutes(10);
 
+    readonly List<ClockRow> windows = [];
     long clockId;
 
     public long ClockCount => clockId;
@@ -222,6 +224,20 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalenda
 
     void Matters(List<MatterRow> rows)
     {
+        // What each matter has gone through by now: its status, dates and transitions all come from these steps.
+        var seen = new List<MatterStep>[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var steps = DemoSteps.Of(rows[i], ids);
+            var happened = steps.FindIndex(s => s.At > now);
+            if (happened >= 0)
+            {
+                steps.RemoveRange(happened, steps.Count - happened);
+            }
+
+            seen[i] = steps;
+        }
+
         const string copy = """
             COPY matter (id, center_id, code, source, category, summary, petitioner_id, locality_id, responsible_unit_id, status,
                          is_accusation, is_collective, is_proxy, received_at, accepted_at, acceptance_reason, acceptance_notice_at,
@@ -230,10 +246,13 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalenda
             """;
         using (var w = Begin(copy))
         {
-            foreach (var m in rows)
+            for (var i = 0; i < rows.Count; i++)
             {
-                var decided = Seen(m.Decided);
-                var assigned = Seen(m.Assigned);
+                var m = rows[i];
+                var steps = seen[i];
+                var status = steps.FindLast(s => s.To is not null);
+                var statusCode = status.To ?? MatterStatus.Registered;
+                var assignment = steps.FindLast(s => s.To == MatterStatus.Assigned);
                 var replied = Seen(m.Replied);
                 w.StartRow();
                 w.Write(m.Id, NpgsqlDbType.Bigint);
@@ -244,183 +263,312 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalenda
                 w.Write(m.Summary, NpgsqlDbType.Text);
                 w.Write(m.PetitionerId, NpgsqlDbType.Bigint);
                 w.Write(m.LocalityId, NpgsqlDbType.Integer);
-                w.WriteOrNull(assigned is null ? null : m.ResponsibleUnitId);
-                w.Write(Status(m), NpgsqlDbType.Text);
+                w.WriteOrNull(assignment.To is null ? null : assignment.UnitId);
+                w.Write(statusCode, NpgsqlDbType.Text);
                 w.Write(m.IsAccusation, NpgsqlDbType.Boolean);
                 w.Write(m.IsCollective, NpgsqlDbType.Boolean);
                 w.Write(m.IsProxy, NpgsqlDbType.Boolean);
                 w.Write(m.Received, NpgsqlDbType.TimestampTz);
-                w.WriteOrNull(m.NotAccepted ? null : decided);
-                w.WriteOrNull(m.NotAccepted && decided is not null ? m.AcceptanceReason : null);
+                w.WriteOrNull(m.NotAccepted ? null : Seen(m.Decided));
+                w.WriteOrNull(statusCode == MatterStatus.NotAccepted ? m.AcceptanceReason : null);
                 w.WriteOrNull(Seen(m.Notice));
-                w.WriteOrNull(assigned);
+                w.WriteOrNull(assignment.To is null ? null : assignment.At);
                 w.WriteOrNull(Seen(m.FirstContact));
                 w.WriteOrNull(replied);
                 w.WriteOrNull(replied is null ? null : m.ReplyOutcome);
-                w.WriteOrNull(Seen(m.Closed));
+                // A file is closed by 办结, 不予受理 or a decision on 复查/复核; a request for either reopens it.
+                w.WriteOrNull(statusCode is MatterStatus.Closed or MatterStatus.NotAccepted or MatterStatus.Reviewed or MatterStatus.Finalized
+                    ? status.At : null);
                 w.Write(m.Received, NpgsqlDbType.TimestampTz);
             }
 
             w.Complete();
         }
 
-        Transitions(rows);
+        Transitions(seen, rows);
         Clocks(rows);
     }
 
-    string Status(MatterRow m)
-    {
-        if (m.NotAccepted)
-        {
-            return Seen(m.Decided) is null ? "registered" : "not_accepted";
-        }
-
-        return Seen(m.Closed) is not null ? "closed"
-            : Seen(m.Replied) is not null ? "replied"
-            : Seen(m.FirstContact) is not null ? "handling"
-            : Seen(m.UnitReceived) is not null ? "received"
-            : Seen(m.Assigned) is not null ? "assigned"
-            : Seen(m.Decided) is not null ? "accepted"
-            : "registered";
-    }
-
-    void Transitions(List<MatterRow> rows)
+    void Transitions(List<MatterStep>[] seen, List<MatterRow> rows)
     {
         const string copy = """
             COPY matter_transition (matter_id, from_status, to_status, at, user_id, unit_id, note)
             FROM STDIN (FORMAT BINARY)
             """;
         using var w = Begin(copy);
-        foreach (var m in rows)
+        for (var i = 0; i < rows.Count; i++)
         {
-            var registered = m.Source switch
+            string? from = null;
+            foreach (var step in seen[i])
             {
-                "visit" => "来访登记",
-                "letter" => "来信登记",
-                "online" => "网上信访登记",
-                _ => "来电登记",
-            };
-            Transition(w, m, null, "registered", m.Received, m.RegisteredBy, null, registered);
-            if (m.NotAccepted)
-            {
-                Transition(w, m, "registered", "not_accepted", m.Decided, m.RegisteredBy, null, m.AcceptanceReason);
-                continue;
+                var to = step.To ?? from!;
+                w.StartRow();
+                w.Write(rows[i].Id, NpgsqlDbType.Bigint);
+                w.WriteOrNull(from);
+                w.Write(to, NpgsqlDbType.Text);
+                w.Write(step.At, NpgsqlDbType.TimestampTz);
+                w.WriteOrNull(step.UserId);
+                w.WriteOrNull(step.UnitId);
+                w.Write(step.Note, NpgsqlDbType.Text);
+                TransitionCount++;
+                from = to;
             }
-
-            var unit = m.ResponsibleUnitId;
-            var unitName = ids.UnitNames[unit];
-            Transition(w, m, "registered", "accepted", m.Decided, m.RegisteredBy, null, m.OnSpot ? "当场受理" : "予以受理，已告知信访人");
-            Transition(w, m, "accepted", "assigned", m.Assigned, m.RegisteredBy, unit, m.OnSpot ? $"{unitName}现场接谈" : $"交办{unitName}");
-            Transition(w, m, "assigned", "received", m.UnitReceived, m.UnitUser, unit, "责任单位签收");
-            Transition(w, m, "received", "handling", m.FirstContact, m.UnitUser, unit, m.OnSpot ? "当面核实情况" : "电话联系信访人，核实诉求");
-            var reply = m.ReplyOutcome switch
-            {
-                "supported" => "书面答复：诉求予以支持",
-                "partly_supported" => "书面答复：诉求部分支持",
-                "not_supported" => "书面答复：诉求不予支持，告知复查途径",
-                _ => "书面答复：解释说明政策依据",
-            };
-            Transition(w, m, "handling", "replied", m.Replied, m.UnitUser, unit, m.OnSpot ? "当场答复" : reply);
-            Transition(w, m, "replied", "closed", m.Closed, m.RegisteredBy, null, m.OnSpot ? "当场化解，签订息访承诺书" : "办结归档");
         }
 
         w.Complete();
     }
 
-    void Transition(NpgsqlBinaryImporter w, MatterRow m, string? from, string to, DateTime? at, int? userId, int? unitId, string? note)
+    /// <summary>
+    /// Every clock the lifecycle starts (<see cref="MatterIntake"/>, <see cref="MatterLifecycle"/>, <see cref="Supervisions"/>),
+    /// on the rule version in force on its start day, due when <see cref="DeadlineRule.DueFor"/> says. A stopped clock is
+    /// written as <see cref="MatterClocks.StopAsync"/> leaves it; a running one as just started, for the seeder to hand to
+    /// <see cref="ClockWatcher.MarkAsync"/>. Then the rows that point at clocks: pauses, extension requests, 督办 sheets.
+    /// </summary>
+    void Clocks(List<MatterRow> rows)
     {
-        if (Seen(at) is not { } moment)
+        var pauses = new List<(long ClockId, DateTime From, DateTime? To)>();
+        var extensions = new List<(long ClockId, MatterRow Matter)>();
+        var supervisions = new List<(long ClockId, MatterRow Matter)>();
+        using (var w = Begin(ClockCopy))
+        {
+            foreach (var m in rows)
+            {
+                Clock(w, m, ClockKind.Transfer, m.Received, m.NotAccepted ? m.Decided : m.FirstAssigned ?? m.Assigned);
+                Clock(w, m, ClockKind.AcceptanceNotice, m.Received, m.Notice);
+                if (m.NotAccepted)
+                {
+                    continue;
+                }
+
+                var extended = Seen(m.ExtensionDecided) is null ? 0 : m.ExtensionDays;
+                var handling = Clock(w, m, ClockKind.Handling, m.Decided, m.Replied, extended);
+                Clock(w, m, ClockKind.LocalHandlingFor(m.Source), m.Decided, m.Replied);
+                if (m.FirstAssigned is not null)
+                {
+                    Clock(w, m, ClockKind.Objection, m.FirstAssigned, m.Returned);
+                }
+
+                Clock(w, m, ClockKind.Objection, m.Assigned, m.UnitReceived);
+                Clock(w, m, ClockKind.FirstContact, m.UnitReceived, m.FirstContact);
+                var sheet = Clock(w, m, ClockKind.Supervision, m.Supervised, m.SupervisionFeedback);
+                if (sheet > 0)
+                {
+                    supervisions.Add((sheet, m));
+                }
+
+                if (Seen(m.ExtensionRequested) is not null)
+                {
+                    extensions.Add((handling, m));
+                }
+
+                Window(m, ClockKind.ReviewRequest, m.Replied, m.ReviewRequested);
+                Clock(w, m, ClockKind.ReviewDecision, m.ReviewRequested, m.ReviewDecided);
+                Window(m, ClockKind.ReReviewRequest, m.ReviewDecided, m.ReReviewRequested);
+                var reReview = Clock(w, m, ClockKind.ReReviewDecision, m.ReReviewRequested, m.ReReviewDecided, pause: m.HearingStarted);
+                if (reReview > 0 && Seen(m.HearingStarted) is { } hearing)
+                {
+                    pauses.Add((reReview, hearing, Seen(m.HearingEnded)));
+                }
+            }
+
+            w.Complete();
+        }
+
+        Pauses(pauses);
+        ExtensionRequests(extensions);
+        SupervisionSheets(supervisions);
+    }
+
+    const string ClockCopy = """
+        COPY matter_clock (id, matter_id, rule_id, started_at, due_at, extension_days, extension_reason, extension_approver,
+                           extension_notified, stopped_at, result, overdue_seconds, alert_state, approaching_from, approaching_at, overdue_at)
+        FROM STDIN (FORMAT BINARY)
+        """;
+
+    /// <summary>A clock of <paramref name="kind"/> if it has started by now, its id (0 if not).</summary>
+    long Clock(NpgsqlBinaryImporter w, MatterRow m, string kind, DateTime? startedAt, DateTime? stoppedAt, int extensionDays = 0, DateTime? pause = null)
+    {
+        if (Seen(startedAt) is not { } started)
+        {
+            return 0;
+        }
+
+        var clock = Planned(m, kind, started, stoppedAt, extensionDays, pause);
+        Write(w, clock);
+        return clockId;
+    }
+
+    /// <summary>
+    /// The petitioner's own window for 复查/复核: it runs from the reply (or the review decision) until a request stops it,
+    /// and when nobody asks it is simply left to run out. Held back and written in <see cref="Finish"/>, after every other
+    /// clock: the watcher never marks these, so they take the highest ids and "the first running clock" is one it watches.
+    /// </summary>
+    void Window(MatterRow m, string kind, DateTime? startedAt, DateTime? stoppedAt)
+    {
+        if (Seen(startedAt) is { } started)
+        {
+            windows.Add(Planned(m, kind, started, stoppedAt, 0, null));
+        }
+    }
+
+    ClockRow Planned(MatterRow m, string kind, DateTime started, DateTime? stoppedAt, int extensionDays, DateTime? pause)
+    {
+        var rule = rules.InForce(kind, started);
+        // Days paused count once the hearing is over, as MatterClocks.ResumeAsync counts them.
+        var pausedDays = pause is { } from && Seen(m.HearingEnded) is { } to
+            ? rule.DaysBetween(ChinaTime.DayOf(from), ChinaTime.DayOf(to), rules.Calendar)
+            : 0;
+        var startedAt = DemoRules.Utc(started);
+        var due = rule.DueFor(startedAt, rules.Calendar, extensionDays, pausedDays);
+        return new ClockRow(m.Id, rule.Id, startedAt, due, DeadlineRule.ApproachingFrom(startedAt, due), extensionDays,
+            extensionDays > 0 ? DemoSteps.ExtensionReasonOf(m) : null, extensionDays > 0 ? m.ExtensionApprover : null,
+            Seen(stoppedAt) is { } stopped ? DemoRules.Utc(stopped) : null);
+    }
+
+    void Write(NpgsqlBinaryImporter w, in ClockRow c)
+    {
+        w.StartRow();
+        w.Write(++clockId, NpgsqlDbType.Bigint);
+        w.Write(c.MatterId, NpgsqlDbType.Bigint);
+        w.Write(c.RuleId, NpgsqlDbType.Integer);
+        w.Write(c.Started, NpgsqlDbType.TimestampTz);
+        w.Write(c.Due, NpgsqlDbType.TimestampTz);
+        w.Write(c.ExtensionDays, NpgsqlDbType.Integer);
+        w.WriteOrNull(c.ExtensionReason);
+        w.WriteOrNull(c.ExtensionApprover);
+        w.Write(c.ExtensionDays > 0, NpgsqlDbType.Boolean);
+        if (c.Stopped is { } stopped)
+        {
+            // As MatterClocks.StopAsync leaves a clock, with the moments it passed on the way.
+            w.Write(stopped, NpgsqlDbType.TimestampTz);
+            w.Write(ClockResult.Of(stopped, c.Due), NpgsqlDbType.Text);
+            w.Write(Math.Max(0L, (long)(stopped - c.Due).TotalSeconds), NpgsqlDbType.Bigint);
+            w.Write(ClockAlertState.Stopped, NpgsqlDbType.Text);
+            w.Write(c.ApproachingFrom, NpgsqlDbType.TimestampTz);
+            w.WriteOrNull(c.ApproachingFrom <= stopped ? c.ApproachingFrom : null);
+            w.WriteOrNull(stopped > c.Due ? c.Due : null);
+        }
+        else
+        {
+            // Just started, as far as this row knows: ClockWatcher.MarkAsync gives it its alert state afterwards.
+            w.WriteNull();
+            w.WriteNull();
+            w.WriteNull();
+            w.Write(ClockAlertState.Running, NpgsqlDbType.Text);
+            w.Write(c.ApproachingFrom, NpgsqlDbType.TimestampTz);
+            w.WriteNull();
+            w.WriteNull();
+        }
+    }
+
+    /// <summary>The petitioners' windows held back by <see cref="Window"/>, once the whole history is in.</summary>
+    public void Finish()
+    {
+        using var w = Begin(ClockCopy);
+        foreach (var clock in windows)
+        {
+            Write(w, clock);
+        }
+
+        w.Complete();
+        windows.Clear();
+    }
+
+    /// <summary>A 复核 hearing (条例 第三十六条) pauses the decision clock; one still going has no resumed_at yet.</summary>
+    void Pauses(List<(long ClockId, DateTime From, DateTime? To)> rows)
+    {
+        if (rows.Count == 0)
         {
             return;
         }
 
-        w.StartRow();
-        w.Write(m.Id, NpgsqlDbType.Bigint);
-        w.WriteOrNull(from);
-        w.Write(to, NpgsqlDbType.Text);
-        w.Write(moment, NpgsqlDbType.TimestampTz);
-        w.WriteOrNull(userId);
-        w.WriteOrNull(unitId);
-        w.WriteOrNull(note);
-        TransitionCount++;
-    }
-
-    /// <summary>
-    /// The 受理告知 (15 days), 办理答复 (60 days from acceptance, 条例 第三十四条) and 一问一核实 (1 working day) clocks,
-    /// due at the end of their last local day, stopped met or breached, or still running with the alert state a job would give them now.
-    /// </summary>
-    void Clocks(List<MatterRow> rows)
-    {
         const string copy = """
-            COPY matter_clock (id, matter_id, rule_id, started_at, due_at, extension_days, extension_reason, extension_approver,
-                               extension_notified, stopped_at, result, overdue_seconds, alert_state, approaching_at, overdue_at)
+            COPY clock_pause (clock_id, reason, paused_at, resumed_at)
             FROM STDIN (FORMAT BINARY)
             """;
         using var w = Begin(copy);
-        foreach (var m in rows)
+        foreach (var (clock, from, to) in rows)
         {
-            var acceptanceDue = DemoHistory.EndOfDay(calendar.AddCalendarDays(DemoHistory.LocalDay(m.Received), 15));
-            Clock(w, m.Id, ids.AcceptanceRule, m.Received, acceptanceDue, Seen(m.Notice), 0, null, null);
-
-            if (!m.NotAccepted && Seen(m.Decided) is { } accepted)
-            {
-                var extension = Seen(m.ExtensionDecided) is not null ? m.ExtensionDays : 0;
-                var due = DemoHistory.EndOfDay(calendar.AddCalendarDays(DemoHistory.LocalDay(accepted), 60 + extension));
-                Clock(w, m.Id, ids.HandlingRule, accepted, due, Seen(m.Replied), extension,
-                    extension > 0 ? "案情复杂，需进一步调查核实，经单位负责人批准延期" : null, extension > 0 ? m.ExtensionApprover : null);
-            }
-
-            if (Seen(m.UnitReceived) is { } unitReceived)
-            {
-                var due = DemoHistory.EndOfDay(calendar.AddWorkingDays(DemoHistory.LocalDay(unitReceived), 1));
-                Clock(w, m.Id, ids.FirstContactRule, unitReceived, due, Seen(m.FirstContact), 0, null, null);
-            }
+            w.StartRow();
+            w.Write(clock, NpgsqlDbType.Bigint);
+            w.Write(ClockEvent.Hearing, NpgsqlDbType.Text);
+            w.Write(from, NpgsqlDbType.TimestampTz);
+            w.WriteOrNull(to);
         }
 
         w.Complete();
     }
 
-    void Clock(NpgsqlBinaryImporter w, long matterId, int ruleId, DateTime started, DateTime due, DateTime? stopped,
-        int extensionDays, string? extensionReason, int? approver)
+    /// <summary>The unit's request and its leader's approval (条例 第三十四条); one not yet decided is pending.</summary>
+    void ExtensionRequests(List<(long ClockId, MatterRow Matter)> rows)
     {
-        // "Approaching" once 75 % of the time is used or only the last (working) day is left (DOMAIN.md, Alerts).
-        var quarterLeft = started.AddTicks((long)((due - started).Ticks * 0.75));
-        var lastDay = DemoHistory.At(DemoHistory.LocalDay(due), 0);
-        var approaching = quarterLeft < lastDay ? quarterLeft : lastDay;
-        approaching = new DateTime(approaching.Ticks - approaching.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
-        if (approaching < started)
+        if (rows.Count == 0)
         {
-            approaching = started;
+            return;
         }
 
-        var until = stopped ?? now;
-        w.StartRow();
-        w.Write(++clockId, NpgsqlDbType.Bigint);
-        w.Write(matterId, NpgsqlDbType.Bigint);
-        w.Write(ruleId, NpgsqlDbType.Integer);
-        w.Write(started, NpgsqlDbType.TimestampTz);
-        w.Write(due, NpgsqlDbType.TimestampTz);
-        w.Write(extensionDays, NpgsqlDbType.Integer);
-        w.WriteOrNull(extensionReason);
-        w.WriteOrNull(approver);
-        w.Write(extensionDays > 0, NpgsqlDbType.Boolean);
-        w.WriteOrNull(stopped);
-        if (stopped is { } stop)
+        const string copy = """
+            COPY extension_request (clock_id, days, reason, requested_by, requested_at, decided_by, decided_at, approved, petitioner_notified)
+            FROM STDIN (FORMAT BINARY)
+            """;
+        using var w = Begin(copy);
+        foreach (var (clock, m) in rows)
         {
-            w.Write(stop <= due ? "met" : "breached", NpgsqlDbType.Text);
-            w.Write(stop <= due ? 0L : (long)(stop - due).TotalSeconds, NpgsqlDbType.Bigint);
-            w.Write("stopped", NpgsqlDbType.Text);
-        }
-        else
-        {
-            w.WriteNull();
-            w.WriteNull();
-            w.Write(now > due ? "overdue" : now >= approaching ? "approaching" : "running", NpgsqlDbType.Text);
+            var decided = Seen(m.ExtensionDecided);
+            w.StartRow();
+            w.Write(clock, NpgsqlDbType.Bigint);
+            w.Write(m.ExtensionDays, NpgsqlDbType.Integer);
+            w.Write(DemoSteps.ExtensionReasonOf(m), NpgsqlDbType.Text);
+            w.Write(m.UnitUser ?? m.ExtensionApprover!.Value, NpgsqlDbType.Integer);
+            w.Write(m.ExtensionRequested!.Value, NpgsqlDbType.TimestampTz);
+            w.WriteOrNull(decided is null ? null : m.ExtensionApprover);
+            w.WriteOrNull(decided);
+            if (decided is null)
+            {
+                w.WriteNull();
+            }
+            else
+            {
+                w.Write(true, NpgsqlDbType.Boolean);
+            }
+
+            w.Write(decided is not null, NpgsqlDbType.Boolean);
         }
 
-        w.WriteOrNull(approaching <= until ? approaching : null);
-        w.WriteOrNull(until > due ? due : null);
+        w.Complete();
     }
+
+    void SupervisionSheets(List<(long ClockId, MatterRow Matter)> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        const string copy = """
+            COPY supervision (matter_id, unit_id, issued_at, issued_by, request, clock_id, feedback, feedback_at)
+            FROM STDIN (FORMAT BINARY)
+            """;
+        using var w = Begin(copy);
+        foreach (var (clock, m) in rows)
+        {
+            var feedback = Seen(m.SupervisionFeedback);
+            w.StartRow();
+            w.Write(m.Id, NpgsqlDbType.Bigint);
+            w.Write(m.ResponsibleUnitId, NpgsqlDbType.Integer);
+            w.Write(m.Supervised!.Value, NpgsqlDbType.TimestampTz);
+            w.Write(ids.Users["director"], NpgsqlDbType.Integer);
+            w.Write("请加快办理进度，7日内书面反馈办理情况", NpgsqlDbType.Text);
+            w.Write(clock, NpgsqlDbType.Bigint);
+            w.WriteOrNull(feedback is null ? null : "已约见信访人，正在协调相关部门落实，预计近期答复");
+            w.WriteOrNull(feedback);
+        }
+
+        w.Complete();
+    }
+
+    readonly record struct ClockRow(long MatterId, int RuleId, DateTimeOffset Started, DateTimeOffset Due, DateTimeOffset ApproachingFrom,
+        int ExtensionDays, string? ExtensionReason, int? ExtensionApprover, DateTimeOffset? Stopped);
 
     void Visits(List<VisitRow> rows)
     {
@@ -554,7 +702,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, WorkingCalenda
         var missed = 0;
         for (var i = 0; i < t.Periods.Count && t.Periods[i].Start <= now; i++)
         {
-            if (i > 0 && t.Periods[i].State == "waiting" && t.Periods[i - 1].State == "called")
+            if (i > 0 && t.Periods[i].State == TicketState.Waiting && t.Periods[i - 1].State == TicketState.Called)
             {
                 missed++;
             }
@@ -680,6 +828,18 @@ static class BinaryImporterExtensions
     }
 
     public static void WriteOrNull(this NpgsqlBinaryImporter w, DateTime? value)
+    {
+        if (value is { } v)
+        {
+            w.Write(v, NpgsqlDbType.TimestampTz);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    }
+
+    public static void WriteOrNull(this NpgsqlBinaryImporter w, DateTimeOffset? value)
     {
         if (value is { } v)
         {

@@ -39,6 +39,7 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
     public static async Task<(IReadOnlyList<Changed> Approaching, IReadOnlyList<Changed> Overdue)> MarkAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now)
     {
+        now = now.ToUniversalTime(); // Npgsql writes timestamptz only from UTC offsets
         await FillApproachingFromAsync(connection, transaction);
         const string overdueSql = """
             UPDATE matter_clock k

@@ -96,11 +96,14 @@ public static class ClockKind
 /// <summary>The events that start, stop or pause a clock; <c>deadline_rule.start_event</c>, <c>stop_event</c>, <c>pause_events</c>.</summary>
 public static class ClockEvent
 {
+    /// <summary>A hearing (听证) pauses the 复核 clock (《信访工作条例》第三十六条).</summary>
+    public const string Hearing = "hearing";
+
     public static CodeSet Labels { get; } = new(
         ("received", "登记"), ("accepted", "受理"), ("acceptance_notice", "书面告知"), ("assigned", "交办"),
         ("received_or_returned", "签收或退回"), ("received_by_unit", "单位签收"), ("first_contact", "首次联系"), ("replied", "答复"),
         ("supervision_issued", "发出督办单"), ("supervision_feedback", "督办反馈"), ("review_requested", "申请复查"), ("reviewed", "出具复查意见"),
-        ("re_review_requested", "申请复核"), ("finalized", "出具复核意见"), ("hearing", "听证"));
+        ("re_review_requested", "申请复核"), ("finalized", "出具复核意见"), (Hearing, "听证"));
 }
 
 /// <summary>Whether a rule counts calendar or working days; <c>deadline_rule.day_kind</c>.</summary>

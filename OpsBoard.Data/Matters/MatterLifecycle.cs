@@ -201,7 +201,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         {
             if (starts)
             {
-                await clocks.PauseAsync(c, t, m.Id, ClockKind.ReReviewDecision, "hearing", now);
+                await clocks.PauseAsync(c, t, m.Id, ClockKind.ReReviewDecision, ClockEvent.Hearing, now);
             }
             else
             {

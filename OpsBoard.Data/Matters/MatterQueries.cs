@@ -17,7 +17,8 @@ public sealed record MatterDetail(long Id, string Code, string Source, string Ca
     bool IsCollective, bool IsAccusation);
 
 public sealed record ClockRow(long Id, string Code, string Source, int Version, DateTime StartedAt, DateTime DueAt,
-    DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused, int MaxExtensionDays)
+    DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused, int MaxExtensionDays,
+    bool Lapsed)
 {
     public string Name => ClockKind.Label(Code);
 
@@ -27,7 +28,7 @@ public sealed record ClockRow(long Id, string Code, string Source, int Version, 
         { Result: { } result } when ClockKind.PetitionerWindows.Contains(Code) => result == ClockResult.Met ? "已申请" : "逾期申请",
         { Result: { } result } => ClockResult.Labels.Label(result),
         { Paused: true } => "暂停中",
-        _ when ClockKind.PetitionerWindows.Contains(Code) => "可申请",
+        _ when ClockKind.PetitionerWindows.Contains(Code) => Lapsed ? "申请期限已过" : "可申请",
         _ => ClockAlertState.Labels.Label(AlertState),
     };
 }
@@ -53,7 +54,7 @@ public sealed record MatterFile(MatterDetail Matter, IReadOnlyList<ClockRow> Clo
 }
 
 /// <summary>Matters as people read them; a unit sees only its own, and a try at another's is refused and audited.</summary>
-public sealed class MatterQueries(NpgsqlDataSource dataSource)
+public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public const int PageSize = 25;
 
@@ -116,7 +117,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource)
             SELECT k.id, r.code, r.source, r.version, k.started_at AS StartedAt, k.due_at AS DueAt, k.stopped_at AS StoppedAt,
                    k.result, k.alert_state AS AlertState, k.extension_days AS ExtensionDays, k.extension_reason AS ExtensionReason,
                    EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL) AS Paused,
-                   r.max_extension_days AS MaxExtensionDays
+                   r.max_extension_days AS MaxExtensionDays, k.due_at < @now AS Lapsed
             FROM matter_clock k
             JOIN deadline_rule r ON r.id = k.rule_id
             WHERE k.matter_id = @matterId
@@ -145,7 +146,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource)
             WHERE s.matter_id = @matterId
             ORDER BY s.issued_at
             """;
-        var clocks = await connection.QueryAsync<ClockRow>(clocksSql, new { matterId });
+        var clocks = await connection.QueryAsync<ClockRow>(clocksSql, new { matterId, now = time.GetUtcNow() });
         var transitions = await connection.QueryAsync<TransitionRow>(transitionsSql, new { matterId });
         var pending = await connection.QuerySingleOrDefaultAsync<PendingExtensionRow>(extensionSql, new { matterId });
         var supervisions = await connection.QueryAsync<SupervisionRow>(supervisionSql, new { matterId });

@@ -20,8 +20,10 @@ public sealed class AlertTests(AppFixture app, BrowserFixture browser) : IClassF
         {
             await connection.ExecuteAsync("""
                 UPDATE matter_clock SET due_at = now() - interval '1 minute'
-                WHERE id = (SELECT min(id) FROM matter_clock WHERE stopped_at IS NULL AND alert_state = 'running')
-                """);
+                WHERE id = (SELECT min(k.id) FROM matter_clock k JOIN deadline_rule r ON r.id = k.rule_id
+                            WHERE k.stopped_at IS NULL AND k.alert_state = 'running' AND r.code <> ALL(@windows)
+                              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL))
+                """, new { windows = ClockKind.PetitionerWindows.ToArray() });
         }
 
         await app.Services.GetRequiredService<ClockWatcher>().RunAsync();

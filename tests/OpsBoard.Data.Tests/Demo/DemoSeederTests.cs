@@ -53,6 +53,9 @@ public sealed class DemoSeederTests(DatabaseFixture db) : IClassFixture<Database
             UNION ALL SELECT 'matter', count(*) FROM matter
             UNION ALL SELECT 'matter_transition', count(*) FROM matter_transition
             UNION ALL SELECT 'matter_clock', count(*) FROM matter_clock
+            UNION ALL SELECT 'clock_pause', count(*) FROM clock_pause
+            UNION ALL SELECT 'extension_request', count(*) FROM extension_request
+            UNION ALL SELECT 'supervision', count(*) FROM supervision
             UNION ALL SELECT 'visit', count(*) FROM visit
             UNION ALL SELECT 'visit_person', count(*) FROM visit_person
             UNION ALL SELECT 'ticket', count(*) FROM ticket
@@ -235,7 +238,7 @@ public sealed class DemoSeederTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     [Fact]
-    public async Task SeedIfEmptyAsync_SameSeedAndNow_GivesIdenticalVisitsAndTickets()
+    public async Task SeedIfEmptyAsync_SameSeedAndNow_GivesIdenticalVisitsTicketsMattersAndClocks()
     {
         await using var connection = await SeededAsync();
         var other = new DatabaseFixture();
@@ -248,6 +251,8 @@ public sealed class DemoSeederTests(DatabaseFixture db) : IClassFixture<Database
             Assert.Equal(await RowsAsync(connection, VisitRows), await RowsAsync(otherConnection, VisitRows));
             Assert.Equal(await RowsAsync(connection, TicketRows), await RowsAsync(otherConnection, TicketRows));
             Assert.Equal(await RowsAsync(connection, PetitionerRows), await RowsAsync(otherConnection, PetitionerRows));
+            Assert.Equal(await RowsAsync(connection, MatterRows), await RowsAsync(otherConnection, MatterRows));
+            Assert.Equal(await RowsAsync(connection, ClockRows), await RowsAsync(otherConnection, ClockRows));
         }
         finally
         {
@@ -266,6 +271,19 @@ public sealed class DemoSeederTests(DatabaseFixture db) : IClassFixture<Database
         SELECT concat_ws('|', id, visit_id, service_line_id, issued_on, seq, number, priority_reason, state, window_id,
                          issued_at, closed_at, outcome, no_shows)
         FROM ticket
+        ORDER BY id
+        """;
+
+    const string MatterRows = """
+        SELECT concat_ws('|', id, code, source, status, responsible_unit_id, received_at, accepted_at, assigned_at, replied_at, closed_at,
+                         (SELECT string_agg(concat_ws(' ', to_status, at, note), ';' ORDER BY id) FROM matter_transition t WHERE t.matter_id = m.id))
+        FROM matter m
+        ORDER BY id
+        """;
+
+    const string ClockRows = """
+        SELECT concat_ws('|', id, matter_id, rule_id, started_at, due_at, extension_days, stopped_at, result, alert_state, approaching_at, overdue_at)
+        FROM matter_clock
         ORDER BY id
         """;
 
