@@ -41,7 +41,8 @@ public static class OpsBoardApp
             app.UseExceptionHandler("/error/500", createScopeForErrors: true);
         }
 
-        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        // A fresh scope: a page that answered 404 has already initialised this request's navigation manager.
+        app.UseStatusCodePagesWithReExecute("/error/{0}", createScopeForStatusCodePages: true);
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -38,6 +38,9 @@ public static class MatterSource
 
     public static CodeSet Labels { get; } = new((Visit, "来访"), (Letter, "来信"), (Online, "网上信访"), (Phone, "电话信访"));
 
+    /// <summary>Sources registered on the matter page; visits come from the desk.</summary>
+    public static IReadOnlyList<string> NotVisits { get; } = [Letter, Online, Phone];
+
     /// <summary>The registration note of the first transition: 来访登记, 来信登记 …</summary>
     public static string RegistrationNote(string source) => $"{Labels.Label(source)}登记";
 

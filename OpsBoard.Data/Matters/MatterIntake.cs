@@ -54,7 +54,7 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
     {
         await PermissionGuard.RequireAsync(dataSource, actor, Permission.RegisterMatter, null, "matter", null);
 
-        if (input.Source is not ("letter" or "online" or "phone"))
+        if (!MatterSource.NotVisits.Contains(input.Source))
         {
             throw new MatterException("请选择来源：来信、网上或电话。");
         }

@@ -11,8 +11,7 @@ public sealed record AreaOccupancy(int AreaId, string Name, int Seats, int Prese
 {
     public double Ratio => Seats == 0 ? 0 : (double)Present / Seats;
 
-    /// <summary>Warn at 80 % of the seats, alarm when full.</summary>
-    public string Level => Ratio >= 1 ? "alarm" : Ratio >= 0.8 ? "warn" : "ok";
+    public string Level => OccupancyLevel.Of(Ratio);
 }
 
 public sealed record CalledTicket(string Number, string WindowName, DateTime CalledAt);

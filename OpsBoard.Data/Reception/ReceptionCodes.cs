@@ -70,3 +70,74 @@ public static class ServiceKind
         (Registration, "登记窗口"), (Reception, "接谈窗口"), (Joint, "联合接访"), (Legal, "法律咨询"), (Psychological, "心理疏导"),
         (Video, "视频接访"), (Mediation, "调处室"));
 }
+
+/// <summary>What a window officer can do with the ticket at the window, and from which states.</summary>
+public enum TicketAction
+{
+    Recall,
+    NoShow,
+    Start,
+    Resume,
+    Hold,
+    Transfer,
+    Finish,
+}
+
+/// <summary>The one table of which ticket actions each state allows; the store enforces it and the console shows it.</summary>
+public static class TicketActions
+{
+    /// <summary>A ticket in one of these states occupies its window.</summary>
+    public static IReadOnlyList<string> AtWindow { get; } = [TicketState.Called, TicketState.Serving, TicketState.OnHold];
+
+    static readonly Dictionary<TicketAction, string[]> From = new()
+    {
+        [TicketAction.Recall] = [TicketState.Called],
+        [TicketAction.NoShow] = [TicketState.Called],
+        [TicketAction.Start] = [TicketState.Called],
+        [TicketAction.Resume] = [TicketState.OnHold],
+        [TicketAction.Hold] = [TicketState.Serving],
+        [TicketAction.Transfer] = [.. AtWindow],
+        [TicketAction.Finish] = [TicketState.Serving],
+    };
+
+    public static IReadOnlyList<string> StatesFor(TicketAction action) => From[action];
+
+    public static bool Allows(TicketAction action, string? state) => state is not null && From[action].Contains(state);
+}
+
+/// <summary>Where a transferred visitor joins the new queue.</summary>
+public static class PlacementLabels
+{
+    public static IReadOnlyList<(Placement Placement, string Label)> All { get; } =
+        [(Placement.ByWaitingTime, "按原取号时间"), (Placement.Front, "排在最前"), (Placement.Back, "排在最后")];
+}
+
+/// <summary>Behaviours seen at registration (现场异常行为); <c>visit.behaviours</c>.</summary>
+public static class VisitBehaviour
+{
+    public const string Noise = "noise";
+    public const string SitIn = "sit_in";
+    public const string Lingering = "lingering";
+
+    public static CodeSet Labels { get; } = new((Noise, "吵闹"), (SitIn, "静坐"), (Lingering, "滞留"));
+}
+
+/// <summary>集体访: five or more people on one matter (《信访工作条例》第二十条: they choose at most five representatives).</summary>
+public static class CollectiveVisit
+{
+    public const int MinHeadcount = 5;
+
+    public static bool Is(int headcount) => headcount >= MinHeadcount;
+}
+
+/// <summary>How full a waiting area is: warn at 80 % of its seats, alarm when full.</summary>
+public static class OccupancyLevel
+{
+    public const string Ok = "ok";
+    public const string Warn = "warn";
+    public const string Alarm = "alarm";
+
+    public static CodeSet Labels { get; } = new((Ok, "正常"), (Warn, "接近饱和"), (Alarm, "已满"));
+
+    public static string Of(double ratio) => ratio >= 1 ? Alarm : ratio >= 0.8 ? Warn : Ok;
+}

@@ -57,11 +57,11 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         const string busySql = """
             SELECT number
             FROM ticket
-            WHERE window_id = @windowId AND state IN ('called', 'serving', 'on_hold') AND issued_on = @day
+            WHERE window_id = @windowId AND state = ANY(@atWindow) AND issued_on = @day
             LIMIT 1
             """;
         var day = ChinaTime.Today(time);
-        var busy = await connection.ExecuteScalarAsync<string?>(busySql, new { windowId, day }, transaction);
+        var busy = await connection.ExecuteScalarAsync<string?>(busySql, new { windowId, day, atWindow = TicketActions.AtWindow.ToArray() }, transaction);
         if (busy is not null)
         {
             throw new FloorException($"本窗口的 {busy} 号尚未办结，请先办结、转办或标记未到，再叫下一位。");
@@ -87,13 +87,13 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
             return null;
         }
 
-        var ticket = await MoveAsync(connection, transaction, centerId, id.Value, "called", windowId, userId, "ticket.called");
+        var ticket = await MoveAsync(connection, transaction, centerId, id.Value, TicketState.Called, windowId, userId, "ticket.called");
         await transaction.CommitAsync(cancellationToken);
         return ticket;
     }
 
     public Task<TicketRow> RecallAsync(int centerId, long ticketId, int userId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(centerId, ticketId, userId, ["called"], async (connection, transaction, ticket) =>
+        ChangeAsync(centerId, ticketId, userId, [TicketAction.Recall], async (connection, transaction, ticket) =>
         {
             // Same state, announced again: the hall screen and its voice call repeat the number.
             await LiveJournal.AppendAsync(connection, transaction, "ticket.recalled", centerId, payload: new { ticket.Id, ticket.Number, ticket.WindowId });
@@ -102,31 +102,31 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     /// <summary>Nobody came: back in the queue once, at its end; the second time the ticket is closed.</summary>
     public Task<TicketRow> NoShowAsync(int centerId, long ticketId, int userId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(centerId, ticketId, userId, ["called"], async (connection, transaction, ticket) =>
+        ChangeAsync(centerId, ticketId, userId, [TicketAction.NoShow], async (connection, transaction, ticket) =>
         {
             if (ticket.NoShows == 0)
             {
                 await connection.ExecuteAsync(
                     "UPDATE ticket SET no_shows = 1, queue_at = @now WHERE id = @Id", new { ticket.Id, now = time.GetUtcNow() }, transaction);
-                return await MoveAsync(connection, transaction, centerId, ticket.Id, "waiting", null, userId, "ticket.requeued");
+                return await MoveAsync(connection, transaction, centerId, ticket.Id, TicketState.Waiting, null, userId, "ticket.requeued");
             }
 
             await connection.ExecuteAsync("UPDATE ticket SET no_shows = 2 WHERE id = @Id", new { ticket.Id }, transaction);
             await WaitingAreaAsync(connection, transaction, centerId, ticket.VisitId, userId, present: false);
-            return await MoveAsync(connection, transaction, centerId, ticket.Id, "no_show", ticket.WindowId, userId, "ticket.no_show");
+            return await MoveAsync(connection, transaction, centerId, ticket.Id, TicketState.NoShow, ticket.WindowId, userId, "ticket.no_show");
         }, cancellationToken);
 
     /// <summary>Serving starts: the visitor and companions leave the waiting area for the window.</summary>
     public Task<TicketRow> StartServiceAsync(int centerId, long ticketId, int userId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(centerId, ticketId, userId, ["called", "on_hold"], async (connection, transaction, ticket) =>
+        ChangeAsync(centerId, ticketId, userId, [TicketAction.Start, TicketAction.Resume], async (connection, transaction, ticket) =>
         {
             await WaitingAreaAsync(connection, transaction, centerId, ticket.VisitId, userId, present: false);
-            return await MoveAsync(connection, transaction, centerId, ticket.Id, "serving", ticket.WindowId, userId, "ticket.serving");
+            return await MoveAsync(connection, transaction, centerId, ticket.Id, TicketState.Serving, ticket.WindowId, userId, "ticket.serving");
         }, cancellationToken);
 
     public Task<TicketRow> HoldAsync(int centerId, long ticketId, int userId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(centerId, ticketId, userId, ["serving"], (connection, transaction, ticket) =>
-            MoveAsync(connection, transaction, centerId, ticket.Id, "on_hold", ticket.WindowId, userId, "ticket.on_hold"), cancellationToken);
+        ChangeAsync(centerId, ticketId, userId, [TicketAction.Hold], (connection, transaction, ticket) =>
+            MoveAsync(connection, transaction, centerId, ticket.Id, TicketState.OnHold, ticket.WindowId, userId, "ticket.on_hold"), cancellationToken);
 
     /// <summary>
     /// Hands the visitor on to another line (a department's joint window) or to one window, as a new ticket of that
@@ -134,7 +134,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
     /// </summary>
     public Task<TicketRow> TransferAsync(int centerId, long ticketId, int userId, int targetLineId, int? targetWindowId, Placement placement,
         CancellationToken cancellationToken = default) =>
-        ChangeAsync(centerId, ticketId, userId, ["called", "serving", "on_hold"], async (connection, transaction, ticket) =>
+        ChangeAsync(centerId, ticketId, userId, [TicketAction.Transfer], async (connection, transaction, ticket) =>
         {
             const string lineSql = """
                 SELECT l.code
@@ -158,7 +158,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
                 Placement.ByWaitingTime => ticket.IssuedAt,
                 _ => now.UtcDateTime,
             };
-            await MoveAsync(connection, transaction, centerId, ticket.Id, "transferred", ticket.WindowId, userId, "ticket.transferred");
+            await MoveAsync(connection, transaction, centerId, ticket.Id, TicketState.Transferred, ticket.WindowId, userId, "ticket.transferred");
             var seq = await NextSequenceAsync(connection, transaction, targetLineId, day);
             const string insertSql = """
                 INSERT INTO ticket (center_id, visit_id, service_line_id, issued_on, seq, number, priority, priority_reason,
@@ -171,16 +171,16 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
                 """;
             var newId = await connection.ExecuteScalarAsync<long>(insertSql,
                 new { targetLineId, day, seq, number = $"{code}{seq:000}", targetWindowId, queueAt, now, ticket.Id }, transaction);
-            await OpenPeriodAsync(connection, transaction, newId, "waiting", targetWindowId, now);
+            await OpenPeriodAsync(connection, transaction, newId, TicketState.Waiting, targetWindowId, now);
             await WaitingAreaAsync(connection, transaction, centerId, ticket.VisitId, userId, present: true);
             await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", centerId, payload: new { id = newId, number = $"{code}{seq:000}", from = ticket.Number });
             return await LoadAsync(connection, transaction, centerId, newId);
         }, cancellationToken);
 
     public Task<TicketRow> FinishAsync(int centerId, long ticketId, int userId, string outcome, string? rating, CancellationToken cancellationToken = default) =>
-        ChangeAsync(centerId, ticketId, userId, ["serving"], async (connection, transaction, ticket) =>
+        ChangeAsync(centerId, ticketId, userId, [TicketAction.Finish], async (connection, transaction, ticket) =>
         {
-            if (outcome is not ("resolved_on_spot" or "handed_to_unit" or "matter_registered"))
+            if (!VisitOutcome.Labels.Contains(outcome))
             {
                 throw new FloorException("请选择办理结果。");
             }
@@ -192,13 +192,13 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
                 await RecordEvaluationAsync(connection, transaction, centerId, ticket.VisitId, userId, rating);
             }
 
-            return await MoveAsync(connection, transaction, centerId, ticket.Id, "done", ticket.WindowId, userId, "ticket.done");
+            return await MoveAsync(connection, transaction, centerId, ticket.Id, TicketState.Done, ticket.WindowId, userId, "ticket.done");
         }, cancellationToken);
 
     /// <summary>The evaluation card of a first visit (参评, 《大英县接待场所方案》三(二)4): only first visits are rated here, once.</summary>
     async Task RecordEvaluationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, long visitId, int userId, string rating)
     {
-        if (rating is not ("satisfied" or "basically_satisfied" or "dissatisfied"))
+        if (!EvaluationRating.Labels.Contains(rating))
         {
             throw new FloorException("评价结果无效。");
         }
@@ -223,18 +223,18 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         await LiveJournal.AppendAsync(connection, transaction, "evaluation.recorded", centerId, payload: new { visitId });
     }
 
-    async Task<TicketRow> ChangeAsync(int centerId, long ticketId, int userId, string[] allowedStates,
+    async Task<TicketRow> ChangeAsync(int centerId, long ticketId, int userId, TicketAction[] actions,
         Func<NpgsqlConnection, NpgsqlTransaction, TicketRow, Task<TicketRow>> change, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ticket = await LoadAsync(connection, transaction, centerId, ticketId, forUpdate: true);
-        if (!allowedStates.Contains(ticket.State))
+        if (!actions.Any(a => TicketActions.Allows(a, ticket.State)))
         {
             throw new FloorException($"{ticket.Number} 号当前状态为“{TicketState.Label(ticket.State)}”，不能执行此操作。");
         }
 
-        if (ticket.WindowId is { } windowId && ticket.State != "waiting")
+        if (ticket.WindowId is { } windowId && ticket.State != TicketState.Waiting)
         {
             await RequireStaffedAsync(connection, transaction, centerId, windowId, userId);
         }
@@ -261,7 +261,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         string state, int? windowId, int userId, string eventKind)
     {
         var now = time.GetUtcNow();
-        var closed = state is "done" or "no_show" or "transferred";
+        var closed = TicketState.IsClosed(state);
         const string sql = """
             UPDATE ticket
             SET state = @state, window_id = @windowId, closed_at = CASE WHEN @closed THEN @now END

@@ -42,7 +42,6 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
 {
     public const int MaxHeadcount = 500;
     public const int MaxRepresentatives = 5;
-    static readonly string[] KnownBehaviours = ["noise", "sit_in", "lingering"];
 
     /// <summary>Checks a registration and returns every problem, keyed by field, in words the clerk can act on.</summary>
     public static Dictionary<string, string> Validate(RegisterVisit visit)
@@ -96,7 +95,7 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             errors["PriorityReason"] = "绿色通道须注明原因（老、弱、病、残、孕）";
         }
 
-        if (visit.Behaviours.Any(b => !KnownBehaviours.Contains(b)))
+        if (visit.Behaviours.Any(b => !VisitBehaviour.Labels.Contains(b)))
         {
             errors["Behaviours"] = "异常行为选项无效";
         }
@@ -130,7 +129,7 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         var matterId = visit.MatterId is { } chosen
             ? await RequireMatterAsync(connection, transaction, visit.CenterId, chosen)
             : await matters.OpenAsync(connection, transaction, new MatterIntake.Opening(visit.CenterId, visit.UserId, "visit", visit.Category!,
-                visit.Summary!, principalId, visit.LocalityId, Collective: visit.Headcount >= 5, Accusation: false), now);
+                visit.Summary!, principalId, visit.LocalityId, Collective: CollectiveVisit.Is(visit.Headcount), Accusation: false), now);
 
         const string visitSql = """
             INSERT INTO visit (center_id, matter_id, petitioner_id, arrived_at, visit_day, headcount, is_first_visit,
@@ -155,7 +154,7 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
 
         await connection.ExecuteAsync(
             "INSERT INTO visit_person (visit_id, petitioner_id, is_representative) VALUES (@visitId, @principalId, @collective)",
-            new { visitId, principalId, collective = visit.Headcount >= 5 }, transaction);
+            new { visitId, principalId, collective = CollectiveVisit.Is(visit.Headcount) }, transaction);
         foreach (var representative in visit.Representatives)
         {
             var id = await UpsertAsync(representative);
@@ -187,11 +186,11 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             visit.CenterId, visitId, lineId = line.Id, day, seq, number, visit.Priority,
             reason = visit.Priority ? visit.PriorityReason!.Trim() : null, now,
         }, transaction);
-        await TicketStore.OpenPeriodAsync(connection, transaction, ticketId, "waiting", null, now);
+        await TicketStore.OpenPeriodAsync(connection, transaction, ticketId, TicketState.Waiting, null, now);
         await EnterWaitingAreaAsync(connection, transaction, visit, visitId.Value, now, day);
 
         await LiveJournal.AppendAsync(connection, transaction, "visit.registered", visit.CenterId,
-            payload: new { visitId, visit.Headcount, collective = visit.Headcount >= 5, visit.Priority });
+            payload: new { visitId, visit.Headcount, collective = CollectiveVisit.Is(visit.Headcount), visit.Priority });
         await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", visit.CenterId, payload: new { id = ticketId, number });
         await transaction.CommitAsync(cancellationToken);
         return new Registered(visitId.Value, ticketId, number, false);

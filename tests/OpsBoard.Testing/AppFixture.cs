@@ -60,7 +60,7 @@ public class AppFixture : IAsyncLifetime
         var port = app is null ? 0 : BaseAddress.Port;
         app = OpsBoardApp.Create([], builder =>
         {
-            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(LogLevel.Error);
             builder.Configuration["urls"] = $"http://127.0.0.1:{port}";
             builder.Configuration["ConnectionStrings:OpsBoard"] = database.ConnectionString;
             builder.Configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;

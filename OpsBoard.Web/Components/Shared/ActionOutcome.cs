@@ -21,7 +21,7 @@ public sealed record ActionOutcome(string Message, bool Refused)
             logger.LogInformation("{Path}: refused: {Message}", http.Request.Path, e.Message);
             if (e is ForbiddenException)
             {
-                http.Response.StatusCode = StatusCodes.Status403Forbidden;
+                http.SetPageStatus(StatusCodes.Status403Forbidden);
             }
 
             return new ActionOutcome(e.Message, true);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using OpsBoard.Web.Live;
+using OpsBoard.Web.Components.Shared;
 
 namespace OpsBoard.Web.Components.Pages.Floor;
 
@@ -19,7 +20,7 @@ public abstract class ScreenPage : ComponentBase
         CenterId = await ScreenAccess.CenterIdAsync(HttpContext);
         if (CenterId is null)
         {
-            HttpContext.Response.StatusCode = StatusCodes.Status403Forbidden;
+            HttpContext.SetPageStatus(StatusCodes.Status403Forbidden);
         }
     }
 }

@@ -67,7 +67,7 @@ public partial class MatterFilePage
         catch (ForbiddenException e)
         {
             forbidden = e.Message;
-            HttpContext.Response.StatusCode = StatusCodes.Status403Forbidden;
+            HttpContext.SetPageStatus(StatusCodes.Status403Forbidden);
         }
     }
 

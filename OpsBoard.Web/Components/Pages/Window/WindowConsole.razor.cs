@@ -1,0 +1,167 @@
+using Microsoft.AspNetCore.Components;
+using OpsBoard.Data.Live;
+using OpsBoard.Data.Reception;
+using OpsBoard.Web.Accounts;
+using OpsBoard.Web.Components.Shared;
+
+namespace OpsBoard.Web.Components.Pages.Window;
+
+/// <summary>A window's console: sign in, call the next number, serve, finish or transfer it.</summary>
+public partial class WindowConsole
+{
+    static IReadOnlyList<(Placement Placement, string Label)> Placements => PlacementLabels.All;
+
+    [Inject]
+    WindowQueries Windows { get; set; } = default!;
+
+    [Inject]
+    TicketStore Tickets { get; set; } = default!;
+
+    [Inject]
+    ILogger<WindowConsole> Logger { get; set; } = default!;
+
+    [Inject]
+    LiveListener Listener { get; set; } = default!;
+
+    [CascadingParameter]
+    HttpContext HttpContext { get; set; } = default!;
+
+    [SupplyParameterFromForm(FormName = "finish")]
+    FinishInput? Finish { get; set; }
+
+    [SupplyParameterFromForm(FormName = "transfer")]
+    TransferInput? Transfer { get; set; }
+
+    IReadOnlyList<WindowChoice> windows = [];
+    WindowChoice? session;
+    CurrentTicket? current;
+    IReadOnlyList<WaitingTicket> waiting = [];
+    IReadOnlyList<TransferTarget> targets = [];
+    ActionOutcome? outcome;
+
+    int CenterId => UserPrincipal.CenterId(HttpContext.User);
+    int UserId => UserPrincipal.UserId(HttpContext.User)!.Value;
+
+    // The states TicketStore accepts for each action (start/recall/no-show from called, hold and finish from serving,
+    // resume from on hold, transfer from any of the three): the console offers only what the store will do.
+    bool Can(TicketAction action) => TicketActions.Allows(action, current?.State);
+
+    protected override async Task OnInitializedAsync()
+    {
+        Finish ??= new();
+        Transfer ??= new();
+        await LoadAsync();
+    }
+
+    async Task LoadAsync()
+    {
+        session = await Windows.SessionOfAsync(CenterId, UserId);
+        if (session is null)
+        {
+            windows = await Windows.WindowsAsync(CenterId);
+            return;
+        }
+
+        current = await Windows.CurrentAsync(session.Id);
+        waiting = await Windows.WaitingAsync(session.Id);
+        targets = await Windows.TransferTargetsAsync(CenterId);
+    }
+
+    Task StartAsync() => RunAsync(async () =>
+    {
+        await Tickets.StartServiceAsync(CenterId, current!.Id, UserId);
+        return null;
+    });
+
+    Task NoShowAsync() => RunAsync(async () =>
+    {
+        await Tickets.NoShowAsync(CenterId, current!.Id, UserId);
+        return null;
+    });
+
+    Task HoldAsync() => RunAsync(async () =>
+    {
+        await Tickets.HoldAsync(CenterId, current!.Id, UserId);
+        return null;
+    });
+
+    Task RecallAsync() => RunAsync(async () =>
+    {
+        await Tickets.RecallAsync(CenterId, (await RequireCurrentAsync()).Id, UserId);
+        return "已重新叫号";
+    });
+
+    Task SignInAsync(int windowId) => RunAsync(async () =>
+    {
+        await Tickets.SignInWindowAsync(CenterId, windowId, UserId);
+        return null;
+    });
+
+    Task SignOutAsync() => session is null ? Task.CompletedTask : RunAsync(async () =>
+    {
+        await Tickets.SignOutWindowAsync(CenterId, session.Id, UserId);
+        return "已签退";
+    });
+
+    Task CallNextAsync() => session is null ? Task.CompletedTask : RunAsync(async () =>
+    {
+        var called = await Tickets.CallNextAsync(CenterId, session.Id, UserId);
+        return called is null ? "当前没有候访的号。" : null;
+    });
+
+    Task FinishAsync() => RunAsync(async () =>
+    {
+        var ticket = await RequireCurrentAsync();
+        await Tickets.FinishAsync(CenterId, ticket.Id, UserId, Finish!.Outcome ?? "", string.IsNullOrEmpty(Finish.Rating) ? null : Finish.Rating);
+        return "已办结";
+    });
+
+    Task TransferAsync() => RunAsync(async () =>
+    {
+        var ticket = await RequireCurrentAsync();
+        var parts = (Transfer!.Target ?? "").Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out var lineId))
+        {
+            throw new FloorException("请选择转办目标。");
+        }
+
+        int? windowId = int.TryParse(parts[1], out var w) ? w : null;
+        if (!Enum.TryParse<Placement>(Transfer.Placement, out var placement))
+        {
+            throw new FloorException("请选择排队位置。");
+        }
+
+        var moved = await Tickets.TransferAsync(CenterId, ticket.Id, UserId, lineId, windowId, placement);
+        return $"已转办，新号 {moved.Number}";
+    });
+
+    async Task<CurrentTicket> RequireCurrentAsync()
+    {
+        var mine = session is null ? null : await Windows.CurrentAsync(session.Id);
+        return mine ?? throw new FloorException("本窗口当前没有正在办理的号。");
+    }
+
+    /// <summary>
+    /// Runs an action through <see cref="ActionOutcome"/>. The action returns what to tell the officer, or null when the
+    /// console itself shows the change (the number called, the state moved on).
+    /// </summary>
+    async Task RunAsync(Func<Task<string?>> action)
+    {
+        string? done = null;
+        var result = await ActionOutcome.RunAsync(HttpContext, Logger, async () => done = await action(), "");
+        outcome = result.Refused ? result : done is null ? null : result with { Message = done };
+        await LoadAsync();
+    }
+
+    sealed class FinishInput
+    {
+        public string? Outcome { get; set; }
+        public string? Rating { get; set; }
+    }
+
+    sealed class TransferInput
+    {
+        public string? Target { get; set; }
+        public string? Placement { get; set; }
+    }
+}
