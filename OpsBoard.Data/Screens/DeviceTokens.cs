@@ -41,14 +41,30 @@ public sealed class DeviceTokens(NpgsqlDataSource dataSource)
         }
 
         const string sql = """
-            UPDATE device_token
-            SET last_seen_at = now()
+            SELECT id, center_id AS CenterId, name, last_seen_at AS LastSeenAt
+            FROM device_token
             WHERE token_hash = @hash AND revoked_at IS NULL
-            RETURNING id, center_id AS CenterId, name
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Device>(sql, new { hash = Hash(token) });
+        var seen = await connection.QuerySingleOrDefaultAsync<SeenDevice>(sql, new { hash = Hash(token) });
+        if (seen is null)
+        {
+            return null;
+        }
+
+        // A screen validates on every fetch and connection; "last seen" is for the admin page, so a minute is precise
+        // enough and a read stays a read.
+        if (seen.LastSeenAt is not { } last || DateTime.UtcNow - DateTime.SpecifyKind(last, DateTimeKind.Utc) > LastSeenResolution)
+        {
+            await connection.ExecuteAsync("UPDATE device_token SET last_seen_at = now() WHERE id = @Id", new { seen.Id });
+        }
+
+        return new Device(seen.Id, seen.CenterId, seen.Name);
     }
+
+    public static readonly TimeSpan LastSeenResolution = TimeSpan.FromMinutes(1);
+
+    sealed record SeenDevice(int Id, int CenterId, string Name, DateTime? LastSeenAt);
 
     public async Task<bool> RevokeAsync(int centerId, int id, int userId, CancellationToken cancellationToken = default)
     {

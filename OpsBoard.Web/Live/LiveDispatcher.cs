@@ -4,12 +4,17 @@ using OpsBoard.Data.Live;
 namespace OpsBoard.Web.Live;
 
 /// <summary>
-/// Hands journal events to SignalR groups. Events arriving within a short window are coalesced, so a burst of
-/// fifty registrations costs each screen one refresh of each region it shows, not fifty.
+/// Hands journal events to SignalR groups. The first event after a quiet spell goes out at once; events that arrive
+/// while a batch is going out, or within <see cref="BurstWindow"/> after it, are coalesced into the next batch
+/// (leading-edge throttling), so a single change is never held back and a burst of fifty registrations costs one
+/// render of each region, not fifty. Screen regions are rendered here, once per center, and pushed as HTML to every
+/// screen of that center: the work per event does not grow with the number of screens. Staff and unit groups get the
+/// names of the changed regions and fetch those that differ per user.
 /// </summary>
-public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> hub, ILogger<LiveDispatcher> logger) : BackgroundService
+public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> hub, RegionRenderer renderer, ILogger<LiveDispatcher> logger)
+    : BackgroundService
 {
-    public static readonly TimeSpan CoalesceWindow = TimeSpan.FromMilliseconds(150);
+    public static readonly TimeSpan BurstWindow = TimeSpan.FromMilliseconds(100);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,24 +23,46 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
-                await Task.Delay(CoalesceWindow, stoppingToken);
                 var batch = new List<LiveEvent>();
                 while (reader.TryRead(out var item))
                 {
                     batch.Add(item);
                 }
 
-                foreach (var (group, message) in Route(batch))
+                try
                 {
-                    await hub.Clients.Group(group).SendAsync("changed", message, stoppingToken);
+                    await DispatchAsync(batch, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Screens recover by fetching (safety refresh, reconnect); the dispatcher must outlive one bad batch.
+                    logger.LogError(e, "Dispatching {Count} live events failed", batch.Count);
                 }
 
-                logger.LogDebug("Dispatched {Count} live events", batch.Count);
+                await Task.Delay(BurstWindow, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    async Task DispatchAsync(List<LiveEvent> batch, CancellationToken cancellationToken)
+    {
+        foreach (var (group, change) in Route(batch))
+        {
+            await hub.Clients.Group(group).SendAsync("changed", change, cancellationToken);
+            if (LiveGroups.ScreenCenter(group) is { } centerId)
+            {
+                var html = await renderer.RenderScreenRegionsAsync(centerId, change.Regions, cancellationToken);
+                if (html.Count > 0)
+                {
+                    await hub.Clients.Group(LiveGroups.PushedScreen(centerId)).SendAsync("regions", new LiveRegionsPush(change.LastId, html), cancellationToken);
+                }
+            }
+        }
+
+        logger.LogDebug("Dispatched {Count} live events", batch.Count);
     }
 
     /// <summary>
@@ -72,11 +99,21 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
 
 public sealed record LiveChange(long LastId, IReadOnlyList<string> Regions, IReadOnlyList<string> Kinds);
 
+/// <summary>Rendered regions for a center's screens: region name → the region's HTML, as its fragment endpoint serves it.</summary>
+public sealed record LiveRegionsPush(long LastId, IReadOnlyDictionary<string, string> Regions);
+
 public static class LiveGroups
 {
     public static string Center(int id) => $"center:{id}";
 
     public static string Unit(int id) => $"unit:{id}";
 
+    /// <summary>Screens that fetch their regions when told which changed (the recovery path, and the bench's baseline).</summary>
     public static string Screen(int centerId) => $"screen:{centerId}";
+
+    /// <summary>Screens that take rendered regions pushed to them: every wall and hall screen.</summary>
+    public static string PushedScreen(int centerId) => $"screen-push:{centerId}";
+
+    public static int? ScreenCenter(string group) =>
+        group.StartsWith("screen:", StringComparison.Ordinal) && int.TryParse(group.AsSpan("screen:".Length), out var id) ? id : null;
 }

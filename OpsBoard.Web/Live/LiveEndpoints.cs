@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsBoard.Data.Live;
+using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Reception;
+using OpsBoard.Web.Accounts;
 using OpsBoard.Web.Components.Floor;
+using OpsBoard.Web.Components.Pages.Window;
 
 namespace OpsBoard.Web.Live;
 
@@ -10,6 +14,7 @@ public static class LiveEndpoints
     {
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<LiveListener>();
+        builder.Services.AddSingleton<RegionRenderer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveListener>());
         builder.Services.AddHostedService<LiveDispatcher>();
         return builder;
@@ -41,6 +46,12 @@ public static class LiveEndpoints
                 ? Refused()
                 : new RazorComponentResult<HallBoard>(new { CenterId = centerId.Value });
         }).AllowAnonymous();
+        // A window officer's queue differs per window, so it is fetched, never pushed.
+        app.MapGet("/window/fragments/queue", async Task<Results<RazorComponentResult, NotFound>> (HttpContext http, WindowQueries windows) =>
+        {
+            var session = await windows.SessionOfAsync(UserPrincipal.CenterId(http.User), UserPrincipal.UserId(http.User)!.Value);
+            return session is null ? TypedResults.NotFound() : new RazorComponentResult<WindowQueue>(new { WindowId = session.Id });
+        }).RequireAuthorization(Permissions.Policy(Permission.ServeAtWindow));
         return app;
     }
 

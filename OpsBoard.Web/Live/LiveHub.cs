@@ -45,31 +45,44 @@ public sealed class LiveHub(DeviceTokens devices, LiveListener listener, Npgsql.
     /// </summary>
     public long Resume(long lastEventId) => Math.Max(listener.HighWaterMark, 0);
 
+    /// <summary>
+    /// A screen page (<c>?screen=1</c>, or any device token) joins its center's screen group — pushed regions, or with
+    /// <c>push=0</c> the names to fetch — and nothing else; a staff page joins its center (center roles) or its units.
+    /// </summary>
     async Task<IReadOnlyList<string>> GroupsForAsync(ClaimsPrincipal? user, HttpContext? http)
     {
-        if (user?.Identity?.IsAuthenticated == true)
+        var query = http?.Request.Query;
+        var token = query?["device"].ToString();
+        var screen = !string.IsNullOrEmpty(token) || query?["screen"].ToString() == "1";
+        var push = query?["push"].ToString() != "0";
+        if (screen)
         {
-            var centerId = UserPrincipal.CenterId(user);
-            var groups = new List<string>();
-            if (Roles.All.Any(r => !Roles.IsUnitScoped(r) && user.IsInRole(r)))
+            int? centerId = null;
+            if (!string.IsNullOrEmpty(token))
             {
-                groups.Add(LiveGroups.Center(centerId));
+                centerId = (await devices.ValidateAsync(token))?.CenterId;
+            }
+            else if (user?.Identity?.IsAuthenticated == true && UserPrincipal.Actor(user).Holds(Permission.ViewWall))
+            {
+                centerId = UserPrincipal.CenterId(user);
             }
 
-            groups.AddRange(UserPrincipal.UnitsFor(user, Roles.UnitOfficer)
-                .Concat(UserPrincipal.UnitsFor(user, Roles.UnitLeader))
-                .Distinct()
-                .Select(LiveGroups.Unit));
-            return groups;
+            return centerId is { } id ? [push ? LiveGroups.PushedScreen(id) : LiveGroups.Screen(id)] : [];
         }
 
-        var token = http?.Request.Query["device"].ToString();
-        if (string.IsNullOrEmpty(token))
+        if (user?.Identity?.IsAuthenticated != true)
         {
             return [];
         }
 
-        var device = await devices.ValidateAsync(token);
-        return device is null ? [] : [LiveGroups.Screen(device.CenterId)];
+        var actor = UserPrincipal.Actor(user);
+        var groups = new List<string>();
+        if (actor.Roles.Any(r => r.UnitId is null))
+        {
+            groups.Add(LiveGroups.Center(actor.CenterId));
+        }
+
+        groups.AddRange(actor.Units.Select(LiveGroups.Unit));
+        return groups;
     }
 }

@@ -7,14 +7,14 @@ namespace OpsBoard.Web.Live;
 
 /// <summary>
 /// Who may look at a screen page (wall display, hall screen) and its fragments: a device token in the query string,
-/// or a signed-in user with a center-wide role. Unit roles never see the whole center.
+/// or a signed-in user the permission matrix lets view the wall. Unit roles never see the whole center.
 /// </summary>
 public static class ScreenAccess
 {
     public static async Task<int?> CenterIdAsync(HttpContext http)
     {
         var user = http.User;
-        if (user.Identity?.IsAuthenticated == true && Roles.All.Any(r => !Roles.IsUnitScoped(r) && user.IsInRole(r)))
+        if (user.Identity?.IsAuthenticated == true && UserPrincipal.Actor(user).Holds(Permission.ViewWall))
         {
             return UserPrincipal.CenterId(user);
         }

@@ -1,5 +1,7 @@
-// Live screens: one SignalR connection, regions re-fetched from fragment endpoints when the server says they changed.
-// The server renders every fragment with the same Razor component as the full page.
+// Live pages: one SignalR connection. Screens (wall, hall) take their regions rendered and pushed by the server, once
+// for all screens of the center; staff pages are told which regions changed and fetch those from their fragment
+// endpoint. Fetching is also how any page recovers after missing events. The server renders pushed and fetched
+// regions with the same Razor component as the full page.
 (() => {
   "use strict";
   const root = document.querySelector("[data-live]");
@@ -12,9 +14,11 @@
   let lastId = Number(root.dataset.lastId || 0);
   let connected = false;
 
+  const screen = root.dataset.screen === "true";
   const query = device ? `?device=${encodeURIComponent(device)}` : "";
+  const hubQuery = device ? `?device=${encodeURIComponent(device)}` : screen ? "?screen=1" : "";
   // A screen's regions live inside its canvas; a staff page marks regions anywhere on the page.
-  const scope = fragments ? root : document;
+  const scope = screen ? root : document;
   const regions = () => [...scope.querySelectorAll("section.region[data-region]")];
 
   // Fixed 1920×1080 design scaled to the screen: the same layout on a 1080p panel and on 4K.
@@ -27,11 +31,21 @@
   window.addEventListener("resize", fit);
   fit();
 
-  // Screens fetch a region's fragment endpoint; staff pages (no data-fragments) re-read their own page and take the
-  // region from it, so the same server rendering serves both.
-  function fragmentUrl(region) {
-    if (!fragments) return location.pathname + location.search;
-    return fragments + (region === "hall" ? "board" : region) + query;
+  const fragmentUrl = region => fragments + (region === "hall" ? "board" : region) + query;
+
+  // Puts a region's fresh HTML in place of the one on the page; false when the HTML holds no such region.
+  function swap(name, html) {
+    const current = scope.querySelector(`section.region[data-region="${name}"]`);
+    if (!current) return true;
+    const holder = document.createElement("div");
+    holder.innerHTML = html;
+    const fresh = holder.querySelector(`section.region[data-region="${name}"]`) || holder.querySelector("section.region");
+    if (!fresh) return false;
+    fresh.dataset.updated = String(Date.now());
+    current.replaceWith(fresh);
+    drawGauges(fresh);
+    if (name === "hall") announce(fresh);
+    return true;
   }
 
   async function refresh(name) {
@@ -39,19 +53,18 @@
     if (!current) return;
     try {
       const response = await fetch(fragmentUrl(name), { credentials: "same-origin", cache: "no-store" });
+      if (response.status === 403) return refused();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const holder = document.createElement("div");
-      holder.innerHTML = await response.text();
-      const fresh = holder.querySelector(`section.region[data-region="${name}"]`) || holder.querySelector("section.region");
-      if (!fresh) throw new Error("empty fragment");
-      fresh.dataset.updated = String(Date.now());
-      current.replaceWith(fresh);
-      drawGauges(fresh);
-      if (name === "hall") announce(fresh);
+      if (!swap(name, await response.text())) throw new Error("empty fragment");
     } catch (error) {
       current.classList.add("stale");
       console.warn(`OpsBoard: region ${name} not refreshed`, error);
     }
+  }
+
+  // A revoked device token: the screen shows the refusal page instead of figures that no longer update.
+  function refused() {
+    location.reload();
   }
 
   const refreshAll = () => Promise.all(regions().map(r => refresh(r.dataset.region)));
@@ -120,16 +133,25 @@
   }
 
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl("/hubs/live" + query)
+    .withUrl("/hubs/live" + hubQuery)
     // Never give up: an unattended screen must come back by itself after the app or the network does.
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(500 * 2 ** ctx.previousRetryCount, 5000) })
     .build();
 
+  // Staff pages: the names of the regions that changed; fetch the ones this page shows.
   connection.on("changed", change => {
     const onPage = new Set(regions().map(r => r.dataset.region));
     const wanted = change.regions.filter(r => onPage.has(r));
     lastId = Math.max(lastId, change.lastId);
     wanted.forEach(refresh);
+  });
+
+  // Screens: the regions themselves, rendered once by the server for every screen of the center.
+  connection.on("regions", push => {
+    lastId = Math.max(lastId, push.lastId);
+    for (const [name, html] of Object.entries(push.regions)) {
+      if (!swap(name, html)) refresh(name);
+    }
   });
 
   async function resume() {

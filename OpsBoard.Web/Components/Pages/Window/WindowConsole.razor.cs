@@ -35,7 +35,6 @@ public partial class WindowConsole
     IReadOnlyList<WindowChoice> windows = [];
     WindowChoice? session;
     CurrentTicket? current;
-    IReadOnlyList<WaitingTicket> waiting = [];
     IReadOnlyList<TransferTarget> targets = [];
     ActionOutcome? outcome;
 
@@ -63,7 +62,6 @@ public partial class WindowConsole
         }
 
         current = await Windows.CurrentAsync(session.Id);
-        waiting = await Windows.WaitingAsync(session.Id);
         targets = await Windows.TransferTargetsAsync(CenterId);
     }
 
