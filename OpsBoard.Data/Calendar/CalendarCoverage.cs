@@ -30,7 +30,7 @@ public sealed class CalendarCoverage(CalendarStore calendars, SystemNotices noti
             }
 
             var raised = await notices.RaiseAsync(NoticeKind, subject,
-                $"{year}年节假日安排尚未载入：工作日计算将只按周末推算，期限可能算错。请在国务院办公厅发布通知后，于“系统状态”页载入{year}年日历。",
+                $"{year}年节假日安排尚未载入：工作日计算将只按周末推算，期限可能算错。请在国务院办公厅发布通知后，于“日历”页（/admin/calendar）载入{year}年节假日安排。",
                 cancellationToken);
             results.Add(new CoverageResult(year, false, raised));
         }

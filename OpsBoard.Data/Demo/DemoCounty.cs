@@ -37,7 +37,7 @@ static class DemoCounty
 
     public const string PetitionOffice = "xfj";
 
-    /// <summary>The joint window whose seat goes to another department when that department's volume calls for it (002 §三).</summary>
+    /// <summary>The joint window whose seat goes to another department when that department's volume calls for it (《泗县联合接访工作方案》三).</summary>
     public const string RotatingWindow = "LH6";
 
     public static readonly DemoUnit[] Departments =
@@ -139,9 +139,11 @@ static class DemoCounty
         new(new("clerk2", "何佳", "登记员"), Roles.Clerk, null, null),
         new(new("window2", "高翔", "窗口人员"), Roles.Clerk, null, null),
         new(new("officer3", "罗刚", "责任单位经办人（县人社局）"), Roles.UnitOfficer, "rsj", null),
+        new(new("leader2", "徐静", "责任单位分管领导（县住建局）"), Roles.UnitLeader, "zjj", null),
+        new(new("leader3", "唐勇", "责任单位分管领导（县人社局）"), Roles.UnitLeader, "rsj", null),
     ];
 
-    /// <summary>County leaders who receive petitioners on Wednesdays (000 §三(四)); they need no login.</summary>
+    /// <summary>County leaders who receive petitioners on Wednesdays (《大英县接待场所方案》三(四)); they need no login.</summary>
     public static readonly (string Name, string Title)[] CountyLeaders =
     [
         ("何卫东", "县委副书记"),

@@ -57,6 +57,7 @@ sealed class DemoHistory
     readonly Dictionary<char, string> kindOfLine = DemoCounty.Lines.ToDictionary(l => l.Code, l => l.Kind);
     readonly Dictionary<DateOnly, string> rotatingSeat = [];
     readonly int[] registrars;
+    readonly int[] deciders;
     readonly int[] windowStaff;
 
     readonly List<PetitionerInfo> people = [];
@@ -91,6 +92,8 @@ sealed class DemoHistory
 
         villageWeights = ids.Villages.Select(v => DemoCounty.StreetWeights[v.StreetIndex] / DemoCounty.Streets[v.StreetIndex].Villages.Length).ToArray();
         registrars = [ids.Users["clerk"], ids.Users["clerk2"]];
+        // The legal decisions on a matter are taken by whoever the permission matrix gives them to.
+        deciders = [.. DemoCounty.AccountSpecs.Where(s => Permissions.Allows(s.Role, Permission.AcceptMatter)).Select(s => ids.Users[s.Account.Login])];
         windowStaff = [ids.Users["window"], ids.Users["window2"]];
     }
 
@@ -169,7 +172,7 @@ sealed class DemoHistory
             var day = workingDays[i];
             var leader = leaders[(((i - anchor) % leaders.Length) + leaders.Length) % leaders.Length];
             duty.Add(new DutyRosterRow(day, "duty_leader", ids.Users[leader.Account.Login], leader.Account.DisplayName, leader.Title!));
-            // County leaders receive on Wednesdays, and every day around the national "two sessions" in early March (000 §三(四)).
+            // County leaders receive on Wednesdays, and every day around the national "two sessions" in early March (《大英县接待场所方案》三(四)).
             var twoSessions = day.Month == 3 && day.Day is >= 3 and <= 15;
             if (day.DayOfWeek == DayOfWeek.Wednesday || twoSessions)
             {
@@ -419,7 +422,7 @@ sealed class DemoHistory
                 AddMatterEvaluation(matter, chunk);
                 if (served && random.Chance(0.9))
                 {
-                    // The evaluation card of a first visit (000 §三(二)4), filled in at the desk after the talk.
+                    // The evaluation card of a first visit (《大英县接待场所方案》三(二)4), filled in at the desk after the talk.
                     var at = ticket!.Closed!.Value.AddSeconds(random.Between(30, 240));
                     if (at <= now)
                     {
@@ -632,7 +635,7 @@ sealed class DemoHistory
     {
         var person = people[(int)petitionerId - 1];
         var age = day.Year - person.Birth.Year - (day.DayOfYear < person.Birth.DayOfYear ? 1 : 0);
-        // The green channel (老弱病残孕, 003 §14) records why a ticket jumps the queue.
+        // The green channel (老弱病残孕, 《常州“五心”服务标准》第14项) records why a ticket jumps the queue.
         if (age >= 70 && random.Chance(0.3))
         {
             return "老人";
@@ -801,7 +804,7 @@ sealed class DemoHistory
         var end = s.AddSeconds(duration);
         if (variant > 0.98 && kindOfLine[ticket.Line] is ServiceKind.Reception or ServiceKind.Joint or ServiceKind.Mediation)
         {
-            // On hold while the responsible unit's officer is called to the center (002 §四 2).
+            // On hold while the responsible unit's officer is called to the center (《泗县联合接访工作方案》四(二)2).
             var split = s.AddSeconds(duration / 2);
             var back = split.AddSeconds(random.Between(10, 40) * 60);
             end = back.AddSeconds(duration - duration / 2);
@@ -835,7 +838,7 @@ sealed class DemoHistory
             matter.Assigned = matter.UnitReceived = matter.FirstContact = ticket.ServeStart;
             matter.Replied = ticket.ServeEnd;
             matter.ReplyOutcome = new[] { ReplyOutcome.Explained, ReplyOutcome.Supported, ReplyOutcome.PartlySupported }[random.Weighted([45, 35, 20])];
-            // Settled on the spot: the petitioner signs the undertaking and the file is closed (002 §四(四)1).
+            // Settled on the spot: the petitioner signs the undertaking and the file is closed (《泗县联合接访工作方案》四(四)1).
             matter.Closed = ticket.ServeEnd.AddSeconds(random.Between(5, 20) * 60);
             matter.UnitUser = UnitUser(matter.ResponsibleUnitId);
             matter.OnSpot = true;
@@ -909,10 +912,11 @@ sealed class DemoHistory
             LocalityId = villageId,
             IsAccusation = random.Chance(0.03),
             IsCollective = collective,
-            // 信访代办: most visits and letters from the villages go through a proxy (004 §二(三), target ≥ 50 %).
+            // 信访代办: most visits and letters from the villages go through a proxy (《沥海街道信访工作意见》二(三), target ≥ 50 %).
             IsProxy = source is MatterSource.Visit or MatterSource.Letter && random.Chance(0.6),
             Received = received,
             RegisteredBy = random.Pick(registrars),
+            DecidedBy = deciders[(int)(id % deciders.Length)],
         };
     }
 
@@ -938,7 +942,7 @@ sealed class DemoHistory
         var roll = random.NextDouble();
         DateTime accepted = m.Source switch
         {
-            // 当天接谈、当天转交 (000 §三(三)2): visits are accepted the same day, but not all.
+            // 当天接谈、当天转交 (《大英县接待场所方案》三(三)2): visits are accepted the same day, but not all.
             MatterSource.Visit => roll < 0.92 ? handled.AddSeconds(random.Between(0, 20) * 60)
                 : roll < 0.98 ? WorkTimeAfter(handled, random.Between(1, 8))
                 : LateWorkTime(handled, random.Between(16, 24)),
@@ -967,7 +971,7 @@ sealed class DemoHistory
 
         var unitReceived = random.Chance(0.75) ? assigned.AddSeconds(random.Between(20, 240) * 60) : WorkTimeAfter(assigned, 1);
         var contactRoll = random.NextDouble();
-        // 一问一核实 (004 §一(二)): a phone call within one working day, sometimes late.
+        // 一问一核实 (《沥海街道信访工作意见》一(二)): a phone call within one working day, sometimes late.
         var firstContact = contactRoll < 0.8 ? unitReceived.AddSeconds(random.Between(30, 300) * 60)
             : contactRoll < 0.92 ? WorkTimeAfter(unitReceived, 1)
             : WorkTimeAfter(unitReceived, random.Between(2, 4));
@@ -983,7 +987,7 @@ sealed class DemoHistory
             return;
         }
 
-        // Days from acceptance to reply: most within the local limit (004 §一(五): 15 working days, a week for phone
+        // Days from acceptance to reply: most within the local limit (《沥海街道信访工作意见》一(五): 15 working days, a week for phone
         // and online), nearly all within 条例 第三十四条's 60 days, a few later, some of those with an approved extension.
         var handling = rules.InForce(ClockKind.Handling, accepted);
         var length = Math.Max(4, handling.Length);
@@ -996,13 +1000,16 @@ sealed class DemoHistory
             2 => random.Between(Math.Max(localDays + 1, length * 3 / 4 + 1), length),
             _ => random.Between(length + 1, length + 28),
         };
-        if (delay > length && handling.MaxExtensionDays > 0 && random.Chance(0.45))
+        // Only the unit's own leader approves an extension (《信访工作条例》第三十四条), so only units with a demo
+        // officer and leader get them.
+        if (delay > length && handling.MaxExtensionDays > 0 && random.Chance(0.45)
+            && UnitAccount(m.ResponsibleUnitId, Roles.UnitLeader) is { } approver && m.UnitUser is not null)
         {
             m.ExtensionDays = Math.Min(handling.MaxExtensionDays, delay - length + random.Between(3, 10));
             var asked = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(acceptedDay.AddDays(random.Between(length * 3 / 4 - 6, length * 3 / 4))));
             m.ExtensionRequested = Later(asked, settled.AddHours(1));
             m.ExtensionDecided = WorkTimeAfter(m.ExtensionRequested.Value, random.Between(1, 3));
-            m.ExtensionApprover = ExtensionApprover(m.ResponsibleUnitId);
+            m.ExtensionApprover = approver;
         }
 
         var replied = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(acceptedDay.AddDays(delay)));
@@ -1020,7 +1027,7 @@ sealed class DemoHistory
     }
 
     /// <summary>
-    /// A 督办 sheet (002 §四(五)) on about a third of the slow matters and now and then on another, issued while the unit still
+    /// A 督办 sheet (《泗县联合接访工作方案》四(五)) on about a third of the slow matters and now and then on another, issued while the unit still
     /// works on it (before <paramref name="replied"/>, if it ever replies) and answered mostly within its days.
     /// </summary>
     void Supervise(MatterRow m, DateOnly acceptedDay, DateTime settled, DateTime? replied, bool slow)
@@ -1125,21 +1132,13 @@ sealed class DemoHistory
 
     int StreetOf(int village) => ids.Units[DemoCounty.Streets[ids.Villages[village].StreetIndex].Code];
 
-    int? UnitUser(int unitId)
-    {
-        foreach (var spec in DemoCounty.AccountSpecs)
-        {
-            if (spec.Role == Roles.UnitOfficer && spec.UnitCode is not null && ids.Units[spec.UnitCode] == unitId)
-            {
-                return ids.Users[spec.Account.Login];
-            }
-        }
+    int? UnitUser(int unitId) => UnitAccount(unitId, Roles.UnitOfficer);
 
-        return null;
-    }
-
-    int ExtensionApprover(int unitId) =>
-        unitId == ids.Units["chengdong"] ? ids.Users["leader"] : ids.Users["director"];
+    /// <summary>The demo account holding <paramref name="role"/> for a unit, if the demo county has one.</summary>
+    int? UnitAccount(int unitId, string role) =>
+        DemoCounty.AccountSpecs.FirstOrDefault(s => s.Role == role && s.UnitCode is not null && ids.Units[s.UnitCode] == unitId) is { } spec
+            ? ids.Users[spec.Account.Login]
+            : null;
 
     /// <summary>Office hours on a given day.</summary>
     DateTime WorkTimeOn(DateOnly day) => At(day, random.Between(Open, Close - 1800));

@@ -65,6 +65,9 @@ sealed class MatterRow
     public DateTime? ExtensionDecided;
     public int? ExtensionApprover;
     public int RegisteredBy;
+
+    /// <summary>The director or duty leader who takes the matter's decisions (受理, 交办, 办结, reviews).</summary>
+    public int DecidedBy;
     public int? UnitUser;
 
     /// <summary>A first assignment to a unit that sent the matter back (退回) before it went to <see cref="ResponsibleUnitId"/>.</summary>
@@ -90,7 +93,7 @@ sealed class MatterRow
 }
 
 /// <summary>One lifecycle step of a matter as <c>matter_transition</c> records it; <see cref="To"/> null keeps the status.</summary>
-readonly record struct MatterStep(DateTime At, string? To, int? UserId, int? UnitId, string Note);
+readonly record struct PlannedStep(DateTime At, string? To, int? UserId, int? UnitId, string Note);
 
 readonly record struct TicketPeriod(string State, int? WindowId, DateTime Start, DateTime End);
 

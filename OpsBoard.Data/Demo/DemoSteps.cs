@@ -14,26 +14,27 @@ static class DemoSteps
     public static string ExtensionReasonOf(MatterRow m) => $"{ExtensionReason}，经单位负责人批准延期 {m.ExtensionDays} 日";
 
     /// <summary>Every planned step of <paramref name="m"/>, in time order (steps at the same moment keep lifecycle order).</summary>
-    public static List<MatterStep> Of(MatterRow m, DemoIds ids)
+    public static List<PlannedStep> Of(MatterRow m, DemoIds ids)
     {
-        var steps = new List<MatterStep>(12)
+        var steps = new List<PlannedStep>(12)
         {
             new(m.Received, MatterStatus.Registered, m.RegisteredBy, null, MatterSource.RegistrationNote(m.Source)),
         };
         if (m.NotAccepted)
         {
-            steps.Add(new(m.Decided!.Value, MatterStatus.NotAccepted, m.RegisteredBy, null, m.AcceptanceReason!));
+            steps.Add(new(m.Decided!.Value, MatterStatus.NotAccepted, m.DecidedBy, null, m.AcceptanceReason!));
             return steps;
         }
 
         var unit = m.ResponsibleUnitId;
         var unitName = ids.UnitNames[unit];
-        var center = m.RegisteredBy;
+        var center = m.DecidedBy;
+        var desk = m.RegisteredBy;
         steps.Add(new(m.Decided!.Value, MatterStatus.Accepted, center, null,
             m.OnSpot ? "当场受理" : m.Notice == m.Decided ? "予以受理，已告知信访人" : "予以受理"));
         if (m.Notice is { } notice && notice != m.Decided)
         {
-            steps.Add(new(notice, null, center, null, "书面告知信访人受理情况"));
+            steps.Add(new(notice, null, desk, null, "书面告知信访人受理情况"));
         }
 
         if (m.FirstAssigned is { } first)
@@ -48,8 +49,8 @@ static class DemoSteps
         Add(steps, m.FirstContact, MatterStatus.Handling, m.UnitUser, unit, m.OnSpot ? "当面核实情况" : "电话联系信访人，核实诉求");
         if (m.ExtensionRequested is { } requested)
         {
-            steps.Add(new(requested, null, m.UnitUser ?? m.ExtensionApprover, unit, $"申请延期 {m.ExtensionDays} 日：{ExtensionReason}"));
-            Add(steps, m.ExtensionDecided, null, m.ExtensionApprover, unit, $"批准延期 {m.ExtensionDays} 日");
+            steps.Add(new(requested, null, m.UnitUser, unit, $"申请延期 {m.ExtensionDays} 日：{ExtensionReason}"));
+            Add(steps, m.ExtensionDecided, null, m.ExtensionApprover, unit, $"批准延期 {m.ExtensionDays} 日，已告知信访人延期理由");
         }
 
         var reply = m.ReplyOutcome switch
@@ -61,9 +62,9 @@ static class DemoSteps
         };
         Add(steps, m.Replied, MatterStatus.Replied, m.UnitUser, unit, m.OnSpot ? "当场答复" : reply);
         Add(steps, m.Closed, MatterStatus.Closed, center, unit, m.OnSpot ? "当场化解，签订息访承诺书" : "办结归档");
-        Add(steps, m.ReviewRequested, MatterStatus.Review, center, unit, "信访人申请复查");
+        Add(steps, m.ReviewRequested, MatterStatus.Review, desk, unit, "信访人申请复查");
         Add(steps, m.ReviewDecided, MatterStatus.Reviewed, center, unit, "出具复查意见");
-        Add(steps, m.ReReviewRequested, MatterStatus.ReReview, center, unit, "信访人申请复核");
+        Add(steps, m.ReReviewRequested, MatterStatus.ReReview, desk, unit, "信访人申请复核");
         Add(steps, m.HearingStarted, null, center, unit, "举行听证，复核期限暂停");
         Add(steps, m.HearingEnded, null, center, unit, "听证结束，复核期限恢复");
         Add(steps, m.ReReviewDecided, MatterStatus.Finalized, center, unit, "出具复核意见，信访终结");
@@ -85,7 +86,7 @@ static class DemoSteps
         return steps;
     }
 
-    static void Add(List<MatterStep> steps, DateTime? at, string? to, int? userId, int? unitId, string note)
+    static void Add(List<PlannedStep> steps, DateTime? at, string? to, int? userId, int? unitId, string note)
     {
         if (at is { } moment)
         {

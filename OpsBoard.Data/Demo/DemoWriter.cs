@@ -225,7 +225,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
     void Matters(List<MatterRow> rows)
     {
         // What each matter has gone through by now: its status, dates and transitions all come from these steps.
-        var seen = new List<MatterStep>[rows.Count];
+        var seen = new List<PlannedStep>[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
             var steps = DemoSteps.Of(rows[i], ids);
@@ -289,7 +289,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
         Clocks(rows);
     }
 
-    void Transitions(List<MatterStep>[] seen, List<MatterRow> rows)
+    void Transitions(List<PlannedStep>[] seen, List<MatterRow> rows)
     {
         const string copy = """
             COPY matter_transition (matter_id, from_status, to_status, at, user_id, unit_id, note)
@@ -519,7 +519,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
             w.Write(clock, NpgsqlDbType.Bigint);
             w.Write(m.ExtensionDays, NpgsqlDbType.Integer);
             w.Write(DemoSteps.ExtensionReasonOf(m), NpgsqlDbType.Text);
-            w.Write(m.UnitUser ?? m.ExtensionApprover!.Value, NpgsqlDbType.Integer);
+            w.Write(m.UnitUser!.Value, NpgsqlDbType.Integer);
             w.Write(m.ExtensionRequested!.Value, NpgsqlDbType.TimestampTz);
             w.WriteOrNull(decided is null ? null : m.ExtensionApprover);
             w.WriteOrNull(decided);
@@ -602,7 +602,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
             w.Complete();
         }
 
-        // 003 §8: everyone registered on the visit; a collective visit names its representatives (at most five, 条例 第二十条).
+        // 《常州“五心”服务标准》第8项: everyone registered on the visit; a collective visit names its representatives (at most five, 条例 第二十条).
         const string people = """
             COPY visit_person (visit_id, petitioner_id, is_representative)
             FROM STDIN (FORMAT BINARY)

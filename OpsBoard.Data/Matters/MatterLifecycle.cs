@@ -13,7 +13,7 @@ namespace OpsBoard.Data.Matters;
 /// </summary>
 public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks clocks, Supervisions supervisions, TimeProvider time)
 {
-    sealed record PendingExtension(long Id, int Days, string Reason);
+    sealed record PendingExtension(long Id, int Days, string Reason, int RequestedBy);
 
     sealed record MatterState(long Id, int CenterId, string Code, string Status, int? UnitId, DateTime ReceivedAt, DateTime? AcceptedAt, string Source)
     {
@@ -85,7 +85,13 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
     public Task NotifyAcceptanceAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.NotifyAcceptance, async (c, t, m, now) =>
         {
-            await c.ExecuteAsync("UPDATE matter SET acceptance_notice_at = coalesce(acceptance_notice_at, @now) WHERE id = @Id", new { now, m.Id }, t);
+            var updated = await c.ExecuteAsync("UPDATE matter SET acceptance_notice_at = @now WHERE id = @Id AND acceptance_notice_at IS NULL",
+                new { now, m.Id }, t);
+            if (updated == 0)
+            {
+                throw new MatterException("已书面告知过信访人受理情况，无需重复告知。");
+            }
+
             await clocks.StopAsync(c, t, m.Id, ClockKind.AcceptanceNotice, now);
             return (m.Status, "书面告知信访人受理情况");
         });
@@ -249,12 +255,17 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         StepAsync(actor, matterId, approve ? MatterStep.ApproveExtension : MatterStep.DenyExtension, async (c, t, m, now) =>
         {
             var request = await c.QuerySingleOrDefaultAsync<PendingExtension>("""
-                SELECT e.id, e.days, e.reason
+                SELECT e.id, e.days, e.reason, e.requested_by AS RequestedBy
                 FROM extension_request e
                 JOIN matter_clock k ON k.id = e.clock_id
                 WHERE k.matter_id = @Id AND e.decided_at IS NULL
                 FOR UPDATE OF e
                 """, new { m.Id }, t) ?? throw new MatterException("没有待审批的延期申请。");
+            if (request.RequestedBy == actor.UserId)
+            {
+                throw new MatterException("不能审批本人提出的延期申请，请由本单位其他负责人审批。");
+            }
+
             if (approve && !petitionerNotified)
             {
                 throw new MatterException("批准延期须同时告知信访人延期理由（条例第三十四条）。");
@@ -269,7 +280,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
                 await clocks.ExtendAsync(c, t, m.Id, ClockKind.Handling, request.Days, request.Reason, actor.UserId, petitionerNotified);
             }
 
-            return (m.Status, approve ? $"批准延期 {request.Days} 日" : "不批准延期");
+            return (m.Status, approve ? $"批准延期 {request.Days} 日，已告知信访人延期理由" : "不批准延期");
         });
 
     async Task StepAsync(Actor actor, long matterId, MatterStep step,

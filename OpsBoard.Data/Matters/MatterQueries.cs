@@ -35,7 +35,7 @@ public sealed record ClockRow(long Id, string Code, string Source, int Version, 
 
 public sealed record TransitionRow(DateTime At, string? FromStatus, string ToStatus, string? User, string? Unit, string? Note);
 
-public sealed record PendingExtensionRow(int Days, string Reason, string RequestedBy, DateTime RequestedAt);
+public sealed record PendingExtensionRow(int Days, string Reason, string RequestedBy, DateTime RequestedAt, int RequestedById);
 
 public sealed record SupervisionRow(long Id, string Unit, DateTime IssuedAt, string Request, string? Feedback, DateTime? FeedbackAt, DateTime? DueAt);
 
@@ -45,7 +45,9 @@ public sealed record MatterFile(MatterDetail Matter, IReadOnlyList<ClockRow> Clo
     /// <summary>The facts that decide which steps are open (<see cref="MatterSteps.Available"/>).</summary>
     public StepContext StepContext => new(Matter.Status, Matter.UnitId, PendingExtension is not null,
         Clocks.Any(k => k.Code == ClockKind.ReReviewDecision && k.Paused),
-        Clocks.Any(k => k.Code == ClockKind.Handling && k.StoppedAt is null));
+        Clocks.Any(k => k.Code == ClockKind.Handling && k.StoppedAt is null),
+        NoticePending: Clocks.Any(k => k.Code == ClockKind.AcceptanceNotice && k.StoppedAt is null),
+        ExtensionRequestedBy: PendingExtension?.RequestedById);
 
     /// <summary>Days of extension the running 办理答复 clock may still be given under its rule version.</summary>
     public int ExtensionDaysLeft => Clocks.FirstOrDefault(k => k.Code == ClockKind.Handling && k.StoppedAt is null) is { } k
@@ -132,7 +134,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
             ORDER BY t.at, t.id
             """;
         const string extensionSql = """
-            SELECT e.days, e.reason, a.display_name AS RequestedBy, e.requested_at AS RequestedAt
+            SELECT e.days, e.reason, a.display_name AS RequestedBy, e.requested_at AS RequestedAt, e.requested_by AS RequestedById
             FROM extension_request e
             JOIN matter_clock k ON k.id = e.clock_id
             JOIN app_user a ON a.id = e.requested_by
@@ -156,7 +158,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
     public async Task<IReadOnlyList<Reception.Choice>> UnitsAsync(int centerId)
     {
         const string sql = """
-            SELECT id::text AS Value, name AS Text, CASE kind WHEN 'department' THEN '县直部门' ELSE '镇街' END AS GroupName
+            SELECT id::text AS Value, name AS Text, CASE WHEN kind IN ('street', 'town') THEN '镇街' ELSE '县直部门' END AS GroupName
             FROM unit
             WHERE center_id = @centerId AND kind IN ('department', 'street', 'town', 'petition_office') AND active
             ORDER BY kind, code

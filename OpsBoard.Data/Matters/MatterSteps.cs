@@ -48,7 +48,8 @@ public sealed record StepArguments(string? Text = null, int UnitId = 0, DateOnly
     bool PetitionerNotified = false);
 
 /// <summary>The facts of a matter that decide which steps are open.</summary>
-public sealed record StepContext(string Status, int? UnitId, bool ExtensionPending, bool HearingOpen, bool HandlingRunning);
+public sealed record StepContext(string Status, int? UnitId, bool ExtensionPending, bool HearingOpen, bool HandlingRunning,
+    bool NoticePending = false, int? ExtensionRequestedBy = null);
 
 /// <summary>
 /// The step table: the one place that says from which status each step may be taken and with which permission.
@@ -82,7 +83,7 @@ public static class MatterSteps
         new(MatterStep.ApproveExtension, Permission.ApproveExtension, UnitWork, "批准延期", StepInput.PetitionerNotified),
         new(MatterStep.DenyExtension, Permission.ApproveExtension, UnitWork, "不批准延期", Secondary: true),
         new(MatterStep.Supervise, Permission.Supervise,
-            [MatterStatus.Accepted, MatterStatus.Assigned, MatterStatus.Returned, MatterStatus.Received, MatterStatus.Handling,
+            [MatterStatus.Assigned, MatterStatus.Received, MatterStatus.Handling,
              MatterStatus.Replied, MatterStatus.Closed, MatterStatus.Review, MatterStatus.Reviewed, MatterStatus.ReReview],
             "发出督办单（7 日内反馈）", StepInput.SupervisionRequest, Secondary: true),
     ];
@@ -99,10 +100,16 @@ public static class MatterSteps
             MatterStep.HearingEnd => matter.HearingOpen,
             MatterStep.RequestExtension => !matter.ExtensionPending && matter.HandlingRunning,
             MatterStep.ApproveExtension or MatterStep.DenyExtension => matter.ExtensionPending,
+            MatterStep.NotifyAcceptance => matter.NoticePending,
+            MatterStep.Supervise => matter.UnitId is not null,
             _ => true,
         };
 
     /// <summary>The steps this person may take on this matter now, in the table's order.</summary>
     public static IReadOnlyList<StepRule> Available(Actor actor, StepContext matter) =>
-        [.. All.Where(rule => Fits(rule, matter) && actor.May(rule.Permission, matter.UnitId))];
+        [.. All.Where(rule => Fits(rule, matter) && actor.May(rule.Permission, matter.UnitId) && !DecidesOwnRequest(rule, actor, matter))];
+
+    /// <summary>Nobody approves their own extension request: the head of the unit checks the officer's case.</summary>
+    static bool DecidesOwnRequest(StepRule rule, Actor actor, StepContext matter) =>
+        rule.Step is MatterStep.ApproveExtension or MatterStep.DenyExtension && matter.ExtensionRequestedBy == actor.UserId;
 }

@@ -24,7 +24,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
         return new Setup(floor, lifecycle, new ClockWatcher(db.DataSource, floor.Clock), matterId, unitId,
             Actor.Center(floor.ClerkId, floor.CenterId, Roles.Director),
             Actor.OfUnit(floor.OtherClerkId, floor.CenterId, unitId, Roles.UnitOfficer),
-            Actor.OfUnit(floor.OtherClerkId, floor.CenterId, unitId, Roles.UnitOfficer, Roles.UnitLeader),
+            Actor.OfUnit(floor.ClerkId, floor.CenterId, unitId, Roles.UnitOfficer, Roles.UnitLeader), // not the officer: nobody approves their own request
             Actor.OfUnit(floor.OtherClerkId, floor.CenterId, otherUnit, Roles.UnitOfficer, Roles.UnitLeader));
     }
 

@@ -25,7 +25,8 @@ public sealed class PermissionMatrixTests(DatabaseFixture db) : IClassFixture<Da
         await using var connection = await db.DataSource.OpenConnectionAsync();
         var unitId = await connection.ExecuteScalarAsync<int>("SELECT id FROM unit WHERE center_id = @CenterId AND code = 'dept-zjj'", new { floor.CenterId });
         var director = Actor.Center(floor.ClerkId, floor.CenterId, Roles.Director);
-        var unitLeader = Actor.OfUnit(floor.OtherClerkId, floor.CenterId, unitId, Roles.UnitOfficer, Roles.UnitLeader);
+        // The unit's own steps are driven by another person than the one under test, who must not approve their own request.
+        var unitLeader = Actor.OfUnit(floor.ClerkId, floor.CenterId, unitId, Roles.UnitOfficer, Roles.UnitLeader);
         var rule = MatterSteps.Of(step);
 
         foreach (var role in Roles.All)
@@ -78,6 +79,27 @@ public sealed class PermissionMatrixTests(DatabaseFixture db) : IClassFixture<Da
         Assert.Equal([MatterStep.Receive, MatterStep.Return], MatterSteps.Available(officer, context with { UnitId = 7 }).Select(s => s.Step));
     }
 
+    [Fact]
+    public void Available_ExtensionRequestedByTheLeaderThemself_IsNotOfferedToThem()
+    {
+        var leader = Actor.OfUnit(5, 1, unitId: 7, Roles.UnitOfficer, Roles.UnitLeader);
+        var context = new StepContext(MatterStatus.Handling, UnitId: 7, ExtensionPending: true, HearingOpen: false, HandlingRunning: true,
+            ExtensionRequestedBy: 5);
+
+        Assert.DoesNotContain(MatterSteps.Available(leader, context), s => s.Step is MatterStep.ApproveExtension or MatterStep.DenyExtension);
+        Assert.Contains(MatterSteps.Available(leader, context with { ExtensionRequestedBy = 6 }), s => s.Step == MatterStep.ApproveExtension);
+    }
+
+    [Fact]
+    public void Available_NoticeGivenOrNoUnit_NoNoticeStepNoSupervision()
+    {
+        var director = Actor.Center(1, 1, Roles.Director);
+        var accepted = new StepContext(MatterStatus.Accepted, UnitId: null, ExtensionPending: false, HearingOpen: false, HandlingRunning: true);
+
+        Assert.DoesNotContain(MatterSteps.Available(director, accepted), s => s.Step is MatterStep.NotifyAcceptance or MatterStep.Supervise);
+        Assert.Contains(MatterSteps.Available(director, accepted with { NoticePending = true }), s => s.Step == MatterStep.NotifyAcceptance);
+    }
+
     static Task<int> RefusalsAsync(Npgsql.NpgsqlConnection connection, long matterId, Permission permission) =>
         connection.ExecuteScalarAsync<int>(
             "SELECT count(*)::int FROM audit_log WHERE subject_id = @matterId AND outcome = 'refused' AND action = @action",
@@ -94,7 +116,7 @@ public sealed class PermissionMatrixTests(DatabaseFixture db) : IClassFixture<Da
         var target = rule.From[0];
         var path = new List<Func<Task>>
         {
-            () => lifecycle.AcceptAsync(director, id, true, null, true),
+            () => lifecycle.AcceptAsync(director, id, true, null, noticeGiven: step != MatterStep.NotifyAcceptance),
             () => lifecycle.AssignAsync(director, id, unitId),
             () => lifecycle.ReceiveAsync(unit, id),
             () => lifecycle.FirstContactAsync(unit, id, "电话联系"),

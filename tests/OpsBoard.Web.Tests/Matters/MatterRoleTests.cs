@@ -96,8 +96,8 @@ public sealed class MatterRoleTests(AppFixture app) : IClassFixture<AppFixture>
         {
             ["officer"] = Names(MatterStep.Receive, MatterStep.Return),
             ["leader"] = Names(MatterStep.Receive, MatterStep.Return),
-            ["director"] = Names(MatterStep.NotifyAcceptance, MatterStep.Supervise),
-            ["clerk"] = Names(MatterStep.NotifyAcceptance),
+            ["director"] = Names(MatterStep.Supervise), // the acceptance notice was given when it was accepted
+            ["clerk"] = [],
             ["stats"] = [],
         };
 

@@ -37,6 +37,7 @@ public partial class MatterFilePage
     IReadOnlyList<StepRule> steps = [];
     IReadOnlyList<Choice> units = [];
     ActionOutcome? outcome;
+    (MatterStep Step, StepArguments Args)? posted;
     string? forbidden;
 
     DateOnly Today => ChinaTime.Today(TimeProvider.System);
@@ -74,6 +75,7 @@ public partial class MatterFilePage
     async Task RunStepAsync(MatterStep step)
     {
         var args = Input!.ToArguments(step == MatterStep.Supervise ? file?.Matter.UnitId : null);
+        posted = (step, args);
         outcome = await ActionOutcome.RunAsync(HttpContext, Logger, () => Lifecycle.RunAsync(actor, MatterId, step, args),
             $"已完成：{MatterSteps.Of(step).Label}");
         await LoadAsync();
