@@ -6,7 +6,9 @@ namespace OpsBoard.Web.Health;
 
 public sealed record HealthComponent(string Status, string? Detail = null);
 
-public sealed record HealthReport(string Status, HealthComponent Database, HealthComponent Migrations, HealthComponent Scheduler, DateTimeOffset CheckedAt);
+/// <param name="LiveRenders">Screen regions this node has rendered for pushing since it started: the bench divides it by events.</param>
+public sealed record HealthReport(string Status, HealthComponent Database, HealthComponent Migrations, HealthComponent Scheduler, DateTimeOffset CheckedAt,
+    long LiveRenders);
 
 /// <summary><c>GET /healthz</c>: database, migrations and scheduler; 503 when any of them is down.</summary>
 public static class HealthEndpoint
@@ -19,7 +21,8 @@ public static class HealthEndpoint
         return endpoints;
     }
 
-    static async Task<IResult> CheckAsync(NpgsqlDataSource dataSource, MigrationRunner migrations, ISchedulerFactory schedulers, TimeProvider time, CancellationToken cancellationToken)
+    static async Task<IResult> CheckAsync(NpgsqlDataSource dataSource, MigrationRunner migrations, ISchedulerFactory schedulers, TimeProvider time,
+        Live.RegionRenderer renderer, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
@@ -27,7 +30,7 @@ public static class HealthEndpoint
         var schema = database.Status == "up" ? await CheckMigrationsAsync(migrations, timeout.Token) : new HealthComponent("unknown", "数据库不可用");
         var scheduler = await CheckSchedulerAsync(schedulers, timeout.Token);
         var up = database.Status == "up" && schema.Status == "up" && scheduler.Status == "up";
-        var report = new HealthReport(up ? "up" : "down", database, schema, scheduler, time.GetUtcNow());
+        var report = new HealthReport(up ? "up" : "down", database, schema, scheduler, time.GetUtcNow(), renderer.Renders);
         return Results.Json(report, statusCode: up ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -1,0 +1,118 @@
+using System.Text;
+
+namespace OpsBoard.Bench;
+
+/// <summary>One Markdown table per scenario, with the ratios between figures measured in this same run.</summary>
+public static class Report
+{
+    public static void Print(IReadOnlyList<Row> rows)
+    {
+        var output = new StringBuilder();
+        Live(rows.Where(r => r.Scenario == "live").ToList(), output);
+        Pages(rows.Where(r => r.Scenario == "pages").ToList(), output);
+        Startup(rows.Where(r => r.Scenario == "startup").ToList(), output);
+        Load(rows.Where(r => r.Scenario == "load").ToList(), output);
+        Console.WriteLine(output.Length == 0 ? "no results" : output.ToString());
+    }
+
+    static double Value(IEnumerable<Row> rows, string @case, long size, string metric) =>
+        rows.FirstOrDefault(r => r.Case == @case && r.Size == size && r.Metric == metric)?.Value ?? double.NaN;
+
+    static string F(double value, string format = "0") => double.IsNaN(value) ? "—" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+
+    static string Ratio(double over, double under) => double.IsNaN(over) || double.IsNaN(under) || under == 0 ? "—" : $"{over / under:0.0}×";
+
+    static void Live(List<Row> rows, StringBuilder output)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        output.AppendLine("### live: commit → every screen holds its fresh regions (ms)");
+        output.AppendLine();
+        output.AppendLine("| screens | push p50 | push p95 | push max | fetch p50 | fetch p95 | fetch max | fetch/push p95 | renders/event (push) | fetches/event (fetch) | server CPU ms/event push · fetch | server KB/connection |");
+        output.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var size in rows.Select(r => r.Size).Distinct().Order())
+        {
+            double P(string @case, string metric) => Value(rows, @case, size, metric);
+            output.AppendLine(
+                $"| {size:N0} | {F(P("push", "p50 ms"))} | {F(P("push", "p95 ms"))} | {F(P("push", "max ms"))} | {F(P("fetch", "p50 ms"))} | " +
+                $"{F(P("fetch", "p95 ms"))} | {F(P("fetch", "max ms"))} | {Ratio(P("fetch", "p95 ms"), P("push", "p95 ms"))} | " +
+                $"{F(P("push", "renders/event"), "0.0")} | {F(P("fetch", "fetches/event"), "0")} | " +
+                $"{F(P("push", "server cpu ms/event"))} · {F(P("fetch", "server cpu ms/event"))} | {F(P("push", "server KB/connection"), "0.0")} |");
+        }
+
+        output.AppendLine();
+        output.AppendLine("Targets: push p95 ≤ 50 ms at 1 screen, ≤ 100 ms at 100, ≤ 250 ms at 1,000; renders/event independent of screens.");
+        output.AppendLine();
+    }
+
+    static void Pages(List<Row> rows, StringBuilder output)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var sizes = rows.Select(r => r.Size).Distinct().Order().ToList();
+        output.AppendLine("### pages: server time, p50 ms, by demo size (visits)");
+        output.AppendLine();
+        output.AppendLine($"| page | {string.Join(" | ", sizes.Select(s => $"{s:N0}"))} |{(sizes.Count > 1 ? $" {sizes[^1]:N0} / {sizes[0]:N0} |" : "")}");
+        output.AppendLine($"|---|{string.Concat(sizes.Select(_ => "---|"))}{(sizes.Count > 1 ? "---|" : "")}");
+        foreach (var page in rows.Select(r => r.Case).Distinct())
+        {
+            var values = sizes.Select(s => Value(rows, page, s, "p50 ms")).ToList();
+            output.AppendLine($"| {page} | {string.Join(" | ", values.Select(v => F(v, "0.0")))} |{(sizes.Count > 1 ? $" {Ratio(values[^1], values[0])} |" : "")}");
+        }
+
+        output.AppendLine();
+        output.AppendLine("Target: every page and wall region ≤ 150 ms at 1M visits, and about flat from the default demo to 3M.");
+        output.AppendLine();
+    }
+
+    static void Startup(List<Row> rows, StringBuilder output)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        output.AppendLine("### start-up: `dotnet` to the login page answering (s)");
+        output.AppendLine();
+        output.AppendLine("| visits | cold (initdb, migrations, demo seed) | warm | cold / warm |");
+        output.AppendLine("|---|---|---|---|");
+        foreach (var size in rows.Select(r => r.Size).Distinct().Order())
+        {
+            var cold = Value(rows, "cold", size, "s");
+            var warm = Value(rows, "warm", size, "s");
+            output.AppendLine($"| {size:N0} | {F(cold, "0.0")} | {F(warm, "0.0")} | {Ratio(cold, warm)} |");
+        }
+
+        output.AppendLine();
+    }
+
+    static void Load(List<Row> rows, StringBuilder output)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var sizes = rows.Select(r => r.Size).Distinct().Order().ToList();
+        output.AppendLine("### demo load: seeding the history through the domain code");
+        output.AppendLine();
+        output.AppendLine("| visits | seconds | visits/s | rate vs smallest | database MB |");
+        output.AppendLine("|---|---|---|---|---|");
+        var first = Value(rows, "seed", sizes[0], "visits/s");
+        foreach (var size in sizes)
+        {
+            var rate = Value(rows, "seed", size, "visits/s");
+            output.AppendLine($"| {size:N0} | {F(Value(rows, "seed", size, "s"), "0.0")} | {F(rate)} | {Ratio(rate, first)} | {F(Value(rows, "seed", size, "database MB"))} |");
+        }
+
+        output.AppendLine();
+        output.AppendLine("Target: ≥ 20,000 visits/s.");
+        output.AppendLine();
+    }
+}
