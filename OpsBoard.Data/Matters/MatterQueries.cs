@@ -7,9 +7,30 @@ namespace OpsBoard.Data.Matters;
 
 public sealed record MatterListItem(long Id, string Code, string Category, string Status, string? Unit, DateTime ReceivedAt, string? WorstClock);
 
-public sealed record MatterPage(IReadOnlyList<MatterListItem> Items, int Total, int Page, int PageSize)
+/// <summary>
+/// One page of a list, newest first, with cursors to the pages on either side: keyset paging, so the thousandth page
+/// costs what the first does.
+/// </summary>
+public sealed record MatterPage(IReadOnlyList<MatterListItem> Items, int Total, string? Newer, string? Older);
+
+/// <summary>What a list shows: a status, a file-number prefix (XF2026…), and where to start.</summary>
+public sealed record MatterFilter(string? Status = null, string? Code = null, string? After = null, string? Before = null);
+
+/// <summary>A position in the newest-first order: the received moment (to the microsecond PostgreSQL keeps) and the id.</summary>
+public readonly record struct MatterCursor(long ReceivedMicros, long Id)
 {
-    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+    static readonly DateTime Epoch = DateTime.UnixEpoch;
+
+    public static MatterCursor Of(MatterListItem item) => new((DateTime.SpecifyKind(item.ReceivedAt, DateTimeKind.Utc) - Epoch).Ticks / 10, item.Id);
+
+    public DateTime ReceivedAt => Epoch.AddTicks(ReceivedMicros * 10);
+
+    public override string ToString() => $"{ReceivedMicros}-{Id}";
+
+    public static MatterCursor? Parse(string? text) =>
+        text?.Split('-') is [var at, var id] && long.TryParse(at, out var micros) && long.TryParse(id, out var matterId)
+            ? new MatterCursor(micros, matterId)
+            : null;
 }
 
 public sealed record MatterDetail(long Id, string Code, string Source, string Category, string Summary, string Status, int? UnitId, string? Unit,
@@ -60,13 +81,16 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
 {
     public const int PageSize = 25;
 
-    public async Task<MatterPage> ListAsync(Actor actor, string? status, int page)
+    public async Task<MatterPage> ListAsync(Actor actor, MatterFilter filter)
     {
-        status = MatterStatus.Labels.Contains(status) ? status : null;
-        page = Math.Max(1, page);
+        var status = MatterStatus.Labels.Contains(filter.Status) ? filter.Status : null;
+        var code = string.IsNullOrWhiteSpace(filter.Code) ? null : filter.Code.Trim().ToUpperInvariant();
+        var after = MatterCursor.Parse(filter.After);
+        var before = after is null ? MatterCursor.Parse(filter.Before) : null;
         await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMatters, actor.Units.FirstOrDefault(), "matter", null);
         int[]? units = actor.SeesWholeCenter ? null : [.. actor.Units];
-        const string sql = """
+        // Older pages walk down the (received_at, id) index from the cursor; a newer page walks up and is turned round.
+        var sql = $"""
             SELECT m.id, m.code, c.name AS Category, m.status, u.name AS Unit, m.received_at AS ReceivedAt,
                    (SELECT k.alert_state FROM matter_clock k
                     WHERE k.matter_id = m.id AND k.stopped_at IS NULL AND k.alert_state IN ('approaching', 'overdue')
@@ -77,8 +101,11 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
             WHERE m.center_id = @CenterId
               AND (@units::int[] IS NULL OR m.responsible_unit_id = ANY(@units))
               AND (@status::text IS NULL OR m.status = @status)
-            ORDER BY m.received_at DESC, m.id DESC
-            LIMIT @PageSize OFFSET @offset
+              AND (@code::text IS NULL OR m.code LIKE @code || '%')
+              AND (@afterAt::timestamptz IS NULL OR (m.received_at, m.id) < (@afterAt, @afterId))
+              AND (@beforeAt::timestamptz IS NULL OR (m.received_at, m.id) > (@beforeAt, @beforeId))
+            ORDER BY m.received_at {(before is null ? "DESC" : "ASC")}, m.id {(before is null ? "DESC" : "ASC")}
+            LIMIT @take
             """;
         const string countSql = """
             SELECT count(*)::int
@@ -86,12 +113,28 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
             WHERE m.center_id = @CenterId
               AND (@units::int[] IS NULL OR m.responsible_unit_id = ANY(@units))
               AND (@status::text IS NULL OR m.status = @status)
+              AND (@code::text IS NULL OR m.code LIKE @code || '%')
             """;
         await using var connection = await dataSource.OpenConnectionAsync();
-        var args = new { actor.CenterId, units, status, PageSize, offset = (page - 1) * PageSize };
-        var items = await connection.QueryAsync<MatterListItem>(sql, args);
+        var args = new
+        {
+            actor.CenterId, units, status, code = code?.Replace("%", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal),
+            afterAt = after?.ReceivedAt, afterId = after?.Id ?? 0, beforeAt = before?.ReceivedAt, beforeId = before?.Id ?? 0, take = PageSize + 1,
+        };
+        var rows = (await connection.QueryAsync<MatterListItem>(sql, args)).ToList();
+        var more = rows.Count > PageSize;
+        rows = [.. rows.Take(PageSize)];
+        if (before is not null)
+        {
+            rows.Reverse();
+        }
+
         var total = await connection.ExecuteScalarAsync<int>(countSql, args);
-        return new MatterPage([.. items], total, page, PageSize);
+        var hasNewer = before is not null ? more : after is not null;
+        var hasOlder = before is not null || more;
+        return new MatterPage(rows, total,
+            hasNewer && rows.Count > 0 ? MatterCursor.Of(rows[0]).ToString() : null,
+            hasOlder && rows.Count > 0 ? MatterCursor.Of(rows[^1]).ToString() : null);
     }
 
     public async Task<MatterFile?> FileAsync(Actor actor, long matterId)

@@ -31,14 +31,13 @@ public sealed class PagesScenario(BenchOptions options, Results results)
             JOIN user_role r ON r.unit_id = m.responsible_unit_id JOIN app_user u ON u.id = r.user_id
             WHERE u.login = 'officer'
             """);
-        var matterPages = await connection.ExecuteScalarAsync<long>("SELECT count(*) / 25 + 1 FROM matter");
         var (_, token) = await new DeviceTokens(dataSource).CreateAsync(centerId, "性能测试页面", adminId);
 
         var pages = new (string Login, string Name, string Path)[]
         {
             ("director", "首页", "/"),
             ("director", "信访事项 第1页", "/matters"),
-            ("director", "信访事项 最后一页", $"/matters?page={matterPages}"),
+            ("director", "信访事项 深翻页", $"/matters?after={await DeepCursorAsync(connection)}"),
             ("director", "信访事项 按状态", "/matters?status=handling"),
             ("director", "事项档案", $"/matters/{matterId}"),
             ("director", "期限预警", "/alerts"),
@@ -89,6 +88,14 @@ public sealed class PagesScenario(BenchOptions options, Results results)
 
         times.Sort();
         results.Add("pages", name, size, "p50 ms", Stats.Percentile(times, 50));
+    }
+
+    /// <summary>A cursor near the oldest matter: the page a clerk reaches after paging through the whole history.</summary>
+    static async Task<string> DeepCursorAsync(NpgsqlConnection connection)
+    {
+        var (at, id) = await connection.QuerySingleAsync<(DateTime, long)>(
+            "SELECT received_at, id FROM matter ORDER BY received_at, id OFFSET 30 LIMIT 1");
+        return new OpsBoard.Data.Matters.MatterCursor((DateTime.SpecifyKind(at, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks / 10, id).ToString();
     }
 
     HttpClient NewClient() =>
