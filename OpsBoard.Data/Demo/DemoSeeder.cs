@@ -118,6 +118,11 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry(
             Action: "demo.seeded", CenterId: ids.CenterId, Detail: new { options.Seed, options.Months, today = history.Today, counts }));
         await transaction.CommitAsync(cancellationToken);
+        // Fresh statistics: without them the planner would read a million-row table as empty until autovacuum woke.
+        await using (var analyze = new NpgsqlCommand("ANALYZE", connection) { CommandTimeout = 600 })
+        {
+            await analyze.ExecuteNonQueryAsync(cancellationToken);
+        }
 
         logger.LogInformation(
             "Demo county seeded (seed {Seed}, {From}–{Today}): {Visits} visits, {Tickets} tickets, {Periods} ticket periods, {Matters} matters, {Transitions} transitions, {Clocks} clocks, {Petitioners} petitioners, {Evaluations} evaluations in {Elapsed:F1} s",

@@ -41,6 +41,13 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
     {
         now = now.ToUniversalTime(); // Npgsql writes timestamptz only from UTC offsets
         await FillApproachingFromAsync(connection, transaction);
+        // A petitioner's window that ran out unused is closed, not alerted: it was the petitioner's time, not the office's.
+        await connection.ExecuteAsync("""
+            UPDATE matter_clock k
+            SET stopped_at = k.due_at, result = 'lapsed', overdue_seconds = 0, alert_state = 'stopped'
+            FROM deadline_rule r
+            WHERE r.id = k.rule_id AND r.code = ANY(@windows) AND k.stopped_at IS NULL AND k.due_at < @now
+            """, new { now, windows = ClockKind.PetitionerWindows.ToArray() }, transaction);
         const string overdueSql = """
             UPDATE matter_clock k
             SET alert_state = 'overdue', overdue_at = k.due_at,

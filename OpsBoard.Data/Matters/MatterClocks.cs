@@ -47,14 +47,23 @@ public sealed class MatterClocks(CalendarStore calendars)
 
     /// <summary>
     /// Closes a petitioner's window (复查/复核申请, 《信访工作条例》第三十五、三十六条) when the request comes; a request
-    /// after the window has run out is refused. A matter with no window clock (registered before windows were kept)
-    /// is let through.
+    /// after the latest window has run out is refused, whether or not the watcher has closed it yet. A matter with no
+    /// window clock (registered before windows were kept) is let through.
     /// </summary>
     public async Task StopWindowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, DateTimeOffset at)
     {
-        if (await RunningAsync(connection, transaction, matterId, ruleCode) is { } window && at > window.Due)
+        const string sql = """
+            SELECT k.due_at
+            FROM matter_clock k
+            JOIN deadline_rule r ON r.id = k.rule_id
+            WHERE k.matter_id = @matterId AND r.code = @ruleCode AND (k.stopped_at IS NULL OR k.result = 'lapsed')
+            ORDER BY k.started_at DESC
+            LIMIT 1
+            """;
+        if (await connection.ExecuteScalarAsync<DateTime?>(sql, new { matterId, ruleCode }, transaction) is { } due
+            && at > new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)))
         {
-            throw new MatterException($"已超过{ClockKind.Label(ruleCode)}期限（{ChinaTime.Format(window.DueAt)} 截止），不能再申请。");
+            throw new MatterException($"已超过{ClockKind.Label(ruleCode)}期限（{ChinaTime.Format(due)} 截止），不能再申请。");
         }
 
         await StopAsync(connection, transaction, matterId, ruleCode, at);

@@ -138,7 +138,10 @@ public static class ClockResult
     public const string Met = "met";
     public const string Breached = "breached";
 
-    public static CodeSet Labels { get; } = new((Met, "按期"), (Breached, "超期完成"));
+    /// <summary>A petitioner's window that ran out without a request.</summary>
+    public const string Lapsed = "lapsed";
+
+    public static CodeSet Labels { get; } = new((Met, "按期"), (Breached, "超期完成"), (Lapsed, "期满未申请"));
 
     public static string Of(DateTimeOffset stoppedAt, DateTimeOffset dueAt) => stoppedAt <= dueAt ? Met : Breached;
 }

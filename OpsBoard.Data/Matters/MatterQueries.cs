@@ -11,7 +11,13 @@ public sealed record MatterListItem(long Id, string Code, string Category, strin
 /// One page of a list, newest first, with cursors to the pages on either side: keyset paging, so the thousandth page
 /// costs what the first does.
 /// </summary>
-public sealed record MatterPage(IReadOnlyList<MatterListItem> Items, int Total, string? Newer, string? Older);
+public sealed record MatterPage(IReadOnlyList<MatterListItem> Items, int Total, string? Newer, string? Older)
+{
+    /// <summary>Counting stops here: "10000 件以上" is as useful to a reader as the exact figure, and stays cheap.</summary>
+    public const int CountLimit = 10_000;
+
+    public string TotalText => Total > CountLimit ? $"{CountLimit} 件以上" : $"{Total} 件";
+}
 
 /// <summary>What a list shows: a status, a file-number prefix (XF2026…), and where to start.</summary>
 public sealed record MatterFilter(string? Status = null, string? Code = null, string? After = null, string? Before = null);
@@ -38,18 +44,17 @@ public sealed record MatterDetail(long Id, string Code, string Source, string Ca
     bool IsCollective, bool IsAccusation);
 
 public sealed record ClockRow(long Id, string Code, string Source, int Version, DateTime StartedAt, DateTime DueAt,
-    DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused, int MaxExtensionDays,
-    bool Lapsed)
+    DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused, int MaxExtensionDays)
 {
     public string Name => ClockKind.Label(Code);
 
     /// <summary>按期, 超期完成, 暂停中, 已超期, 临期, 计时中 — or, for a petitioner's window, whether it is still open.</summary>
     public string State => this switch
     {
-        { Result: { } result } when ClockKind.PetitionerWindows.Contains(Code) => result == ClockResult.Met ? "已申请" : "逾期申请",
+        { Result: ClockResult.Met } when ClockKind.PetitionerWindows.Contains(Code) => "已申请",
         { Result: { } result } => ClockResult.Labels.Label(result),
         { Paused: true } => "暂停中",
-        _ when ClockKind.PetitionerWindows.Contains(Code) => Lapsed ? "申请期限已过" : "可申请",
+        _ when ClockKind.PetitionerWindows.Contains(Code) => "可申请",
         _ => ClockAlertState.Labels.Label(AlertState),
     };
 }
@@ -77,7 +82,7 @@ public sealed record MatterFile(MatterDetail Matter, IReadOnlyList<ClockRow> Clo
 }
 
 /// <summary>Matters as people read them; a unit sees only its own, and a try at another's is refused and audited.</summary>
-public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class MatterQueries(NpgsqlDataSource dataSource)
 {
     public const int PageSize = 25;
 
@@ -109,17 +114,20 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
             """;
         const string countSql = """
             SELECT count(*)::int
-            FROM matter m
-            WHERE m.center_id = @CenterId
-              AND (@units::int[] IS NULL OR m.responsible_unit_id = ANY(@units))
-              AND (@status::text IS NULL OR m.status = @status)
-              AND (@code::text IS NULL OR m.code LIKE @code || '%')
+            FROM (SELECT 1
+                  FROM matter m
+                  WHERE m.center_id = @CenterId
+                    AND (@units::int[] IS NULL OR m.responsible_unit_id = ANY(@units))
+                    AND (@status::text IS NULL OR m.status = @status)
+                    AND (@code::text IS NULL OR m.code LIKE @code || '%')
+                  LIMIT @countTo) counted
             """;
         await using var connection = await dataSource.OpenConnectionAsync();
         var args = new
         {
             actor.CenterId, units, status, code = code?.Replace("%", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal),
             afterAt = after?.ReceivedAt, afterId = after?.Id ?? 0, beforeAt = before?.ReceivedAt, beforeId = before?.Id ?? 0, take = PageSize + 1,
+            countTo = MatterPage.CountLimit + 1,
         };
         var rows = (await connection.QueryAsync<MatterListItem>(sql, args)).ToList();
         var more = rows.Count > PageSize;
@@ -162,7 +170,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
             SELECT k.id, r.code, r.source, r.version, k.started_at AS StartedAt, k.due_at AS DueAt, k.stopped_at AS StoppedAt,
                    k.result, k.alert_state AS AlertState, k.extension_days AS ExtensionDays, k.extension_reason AS ExtensionReason,
                    EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL) AS Paused,
-                   r.max_extension_days AS MaxExtensionDays, k.due_at < @now AS Lapsed
+                   r.max_extension_days AS MaxExtensionDays
             FROM matter_clock k
             JOIN deadline_rule r ON r.id = k.rule_id
             WHERE k.matter_id = @matterId
@@ -191,7 +199,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, TimeProvider time
             WHERE s.matter_id = @matterId
             ORDER BY s.issued_at
             """;
-        var clocks = await connection.QueryAsync<ClockRow>(clocksSql, new { matterId, now = time.GetUtcNow() });
+        var clocks = await connection.QueryAsync<ClockRow>(clocksSql, new { matterId });
         var transitions = await connection.QueryAsync<TransitionRow>(transitionsSql, new { matterId });
         var pending = await connection.QuerySingleOrDefaultAsync<PendingExtensionRow>(extensionSql, new { matterId });
         var supervisions = await connection.QueryAsync<SupervisionRow>(supervisionSql, new { matterId });

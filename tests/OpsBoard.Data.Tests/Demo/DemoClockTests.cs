@@ -114,8 +114,17 @@ public sealed class DemoClockTests(DatabaseFixture db) : IClassFixture<DatabaseF
     {
         await using var connection = await SeededAsync();
 
-        var stopped = (await ClocksAsync(connection)).Where(c => c.StoppedAt is not null).ToList();
+        var all = (await ClocksAsync(connection)).Where(c => c.StoppedAt is not null).ToList();
+        var lapsed = all.Where(c => c.Result == ClockResult.Lapsed).ToList();
+        var stopped = all.Except(lapsed).ToList();
 
+        // A petitioner's window that ran out is closed by the watcher at its due moment.
+        Assert.NotEmpty(lapsed);
+        Assert.All(lapsed, c =>
+        {
+            Assert.Contains(c.Code, ClockKind.PetitionerWindows);
+            Assert.Equal(c.DueAt, c.StoppedAt);
+        });
         Assert.Contains(stopped, c => c.Result == ClockResult.Breached);
         Assert.All(stopped, c =>
         {

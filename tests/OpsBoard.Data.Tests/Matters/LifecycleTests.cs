@@ -136,6 +136,22 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
     }
 
     [Fact]
+    public async Task ReviewRequest_AfterTheWindowLapsed_IsRefused_TheWindowShowsAsLapsed()
+    {
+        var s = await SetupAsync();
+        await ToHandlingAsync(s);
+        await s.Lifecycle.ReplyAsync(s.Officer, s.MatterId, ChinaTime.Today(s.Floor.Clock), ReplyOutcome.NotSupported);
+        s.Floor.Clock.Advance(TimeSpan.FromDays(35));
+
+        await s.Watcher.RunAsync();
+        var late = await Assert.ThrowsAsync<MatterException>(() => s.Lifecycle.RequestReviewAsync(s.Center, s.MatterId));
+
+        Assert.Contains("复查申请期限", late.Message);
+        var window = (await ClocksAsync(s.MatterId)).Single(c => c.Code == ClockKind.ReviewRequest);
+        Assert.Equal((ClockResult.Lapsed, ClockAlertState.Stopped), (window.Result, window.State));
+    }
+
+    [Fact]
     public async Task Hearing_PausesTheReReviewClock_ResumePushesTheDueDate()
     {
         var s = await SetupAsync();
