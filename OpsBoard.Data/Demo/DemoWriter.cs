@@ -380,7 +380,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
     }
 
     const string ClockCopy = """
-        COPY matter_clock (id, matter_id, rule_id, started_at, due_at, extension_days, extension_reason, extension_approver,
+        COPY matter_clock (id, matter_id, center_id, rule_id, started_at, due_at, extension_days, extension_reason, extension_approver,
                            extension_notified, stopped_at, result, overdue_seconds, alert_state, approaching_from, approaching_at, overdue_at)
         FROM STDIN (FORMAT BINARY)
         """;
@@ -430,6 +430,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
         w.StartRow();
         w.Write(++clockId, NpgsqlDbType.Bigint);
         w.Write(c.MatterId, NpgsqlDbType.Bigint);
+        w.Write(ids.CenterId, NpgsqlDbType.Integer);
         w.Write(c.RuleId, NpgsqlDbType.Integer);
         w.Write(c.Started, NpgsqlDbType.TimestampTz);
         w.Write(c.Due, NpgsqlDbType.TimestampTz);

@@ -29,27 +29,38 @@ public sealed class AlertQueries(NpgsqlDataSource dataSource, CalendarStore cale
 {
     public async Task<AlertSummary> ForCenterAsync(int centerId, int top, int? unitId = null, CancellationToken cancellationToken = default)
     {
+        // Both read the center's alerting clocks from one partial index; a unit's are those of its matters.
         const string countSql = """
             SELECT count(*) FILTER (WHERE k.alert_state = 'overdue')::int AS Overdue,
                    count(*) FILTER (WHERE k.alert_state = 'approaching')::int AS Approaching
             FROM matter_clock k
-            JOIN matter m ON m.id = k.matter_id
-            WHERE m.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state IN ('approaching', 'overdue')
-              AND (@unitId::int IS NULL OR m.responsible_unit_id = @unitId)
+            WHERE k.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state IN ('approaching', 'overdue')
+              AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId))
             """;
-        // Overdue first, the longest overdue at the top; then approaching, the soonest due first.
+        // Overdue first, the longest overdue at the top; then approaching, the soonest due first. Each state is walked in
+        // due order and cut at @top before anything is joined, so the cost does not grow with the number of alerts.
         const string topSql = """
+            WITH picked AS (
+                (SELECT k.id, k.matter_id, k.rule_id, k.alert_state, k.due_at
+                 FROM matter_clock k
+                 WHERE k.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state = 'overdue'
+                   AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId))
+                 ORDER BY k.due_at
+                 LIMIT @top)
+                UNION ALL
+                (SELECT k.id, k.matter_id, k.rule_id, k.alert_state, k.due_at
+                 FROM matter_clock k
+                 WHERE k.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state = 'approaching'
+                   AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId))
+                 ORDER BY k.due_at
+                 LIMIT @top))
             SELECT k.id AS ClockId, m.id AS MatterId, m.code AS MatterCode, r.code AS RuleCode, r.day_kind AS DayKind, r.source,
                    k.alert_state AS State, k.due_at AS DueAt, u.name AS Unit
-            FROM matter_clock k
+            FROM picked k
             JOIN matter m ON m.id = k.matter_id
             JOIN deadline_rule r ON r.id = k.rule_id
             LEFT JOIN unit u ON u.id = m.responsible_unit_id
-            WHERE m.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state IN ('approaching', 'overdue')
-              AND (@unitId::int IS NULL OR m.responsible_unit_id = @unitId)
-            ORDER BY k.alert_state = 'overdue' DESC,
-                     CASE WHEN k.alert_state = 'overdue' THEN k.due_at END ASC,
-                     k.due_at ASC
+            ORDER BY k.alert_state = 'overdue' DESC, k.due_at ASC
             LIMIT @top
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -16,8 +16,8 @@ public sealed class MatterClocks(CalendarStore calendars)
         var calendar = await calendars.CurrentAsync();
         var due = rule.DueFor(at, calendar);
         const string sql = """
-            INSERT INTO matter_clock (matter_id, rule_id, started_at, due_at, approaching_from)
-            VALUES (@matterId, @Id, @at, @due, @approachingFrom)
+            INSERT INTO matter_clock (matter_id, center_id, rule_id, started_at, due_at, approaching_from)
+            SELECT @matterId, center_id, @Id, @at, @due, @approachingFrom FROM matter WHERE id = @matterId
             ON CONFLICT (matter_id, rule_id) WHERE stopped_at IS NULL DO NOTHING
             RETURNING id
             """;
