@@ -58,7 +58,10 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 try
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
+                    // No time limit: a migration that backfills a column runs for minutes on a database of millions of rows,
+                    // and stopping it half way only rolls it back to be tried again at the next start.
+                    await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, commandTimeout: 0,
+                        cancellationToken: cancellationToken));
                 }
                 catch (PostgresException e)
                 {
