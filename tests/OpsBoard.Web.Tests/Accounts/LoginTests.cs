@@ -44,6 +44,21 @@ public sealed class LoginTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Login_WrongPassword_PageDoesNotCarryTheTypedPasswordBack()
+    {
+        var response = await app.CreateClient().SubmitAsync("/account/login", "form", new Dictionary<string, string>
+        {
+            ["Input.Login"] = "stats",
+            ["Input.Password"] = "Typed-Secret-4711",
+        });
+
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("用户名或密码不正确。", html);
+        Assert.DoesNotContain("Typed-Secret-4711", html);
+        Assert.Contains("value=\"stats\"", html); // the user name is kept, so only the password is typed again
+    }
+
+    [Fact]
     public async Task Login_EmptyFields_ShowsValidationMessages()
     {
         var response = await app.CreateClient().SubmitAsync("/account/login", "form", new Dictionary<string, string>
