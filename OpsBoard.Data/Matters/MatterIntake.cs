@@ -64,6 +64,9 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
             throw new MatterException("请填写信访人姓名、类别和诉求摘要。");
         }
 
+        TextLimits.Check(input.Name, "信访人姓名", TextLimits.Name);
+        TextLimits.Check(input.Summary, "诉求摘要", TextLimits.Summary);
+
         if (!ChineseIdNumber.TryParse(input.IdNumber, out var number, out var idError))
         {
             throw new MatterException(idError);

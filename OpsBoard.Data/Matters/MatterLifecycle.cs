@@ -57,6 +57,8 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
                 throw new MatterException("不予受理须写明理由。");
             }
 
+            reason = accepted ? null : TextLimits.Check(reason, "不予受理理由", TextLimits.Reason);
+
             var to = accepted ? MatterStatus.Accepted : MatterStatus.NotAccepted;
             await c.ExecuteAsync("""
                 UPDATE matter SET status = @to, accepted_at = CASE WHEN @accepted THEN @now END, acceptance_reason = @reason,
@@ -128,6 +130,8 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
                 throw new MatterException("退回须写明理由（非本单位职责的依据）。");
             }
 
+            reason = TextLimits.Check(reason, "退回理由", TextLimits.Reason);
+
             await c.ExecuteAsync("UPDATE matter SET status = @status WHERE id = @Id", new { status = MatterStatus.Returned, m.Id }, t);
             await clocks.StopAsync(c, t, m.Id, ClockKind.Objection, now);
             return (MatterStatus.Returned, $"退回中心：{reason.Trim()}");
@@ -137,9 +141,11 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
     public Task FirstContactAsync(Actor actor, long matterId, string note) =>
         StepAsync(actor, matterId, MatterStep.FirstContact, async (c, t, m, now) =>
         {
+            // 一问一核实 is a record of what the petitioner was asked and said: an empty one records nothing.
+            var record = TextLimits.Check(note, "联系情况（何时以何方式联系、核实了什么）", TextLimits.Reason);
             await c.ExecuteAsync("UPDATE matter SET status = @status, first_contact_at = @now WHERE id = @Id", new { status = MatterStatus.Handling, now, m.Id }, t);
             await clocks.StopAsync(c, t, m.Id, ClockKind.FirstContact, now);
-            return (MatterStatus.Handling, string.IsNullOrWhiteSpace(note) ? "首次联系信访人" : note.Trim());
+            return (MatterStatus.Handling, $"首次联系信访人：{record}");
         });
 
     /// <summary>答复: the reply's date may not precede acceptance, nor lie in the future.</summary>
@@ -234,6 +240,8 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             {
                 throw new MatterException("请写明延期理由。");
             }
+
+            reason = TextLimits.Check(reason, "延期理由", TextLimits.Reason);
 
             try
             {

@@ -17,6 +17,8 @@ public sealed class Supervisions(NpgsqlDataSource dataSource, MatterClocks clock
             throw new MatterException("请写明督办要求。");
         }
 
+        request = TextLimits.Check(request, "督办要求", TextLimits.Reason);
+
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -52,6 +54,8 @@ public sealed class Supervisions(NpgsqlDataSource dataSource, MatterClocks clock
         {
             throw new MatterException("请填写反馈内容。");
         }
+
+        feedback = TextLimits.Check(feedback, "反馈内容", TextLimits.Reason);
 
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync();

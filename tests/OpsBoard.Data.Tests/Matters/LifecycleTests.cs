@@ -40,7 +40,7 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
     static async Task ToHandlingAsync(Setup s)
     {
         await ToReceivedAsync(s);
-        await s.Lifecycle.FirstContactAsync(s.Officer, s.MatterId, "");
+        await s.Lifecycle.FirstContactAsync(s.Officer, s.MatterId, "电话联系，核实了诉求");
     }
 
     async Task<List<(string Code, string? Result, string State)>> ClocksAsync(long matterId)
@@ -149,6 +149,21 @@ public sealed class LifecycleTests(DatabaseFixture db) : IClassFixture<DatabaseF
         Assert.Contains("复查申请期限", late.Message);
         var window = (await ClocksAsync(s.MatterId)).Single(c => c.Code == ClockKind.ReviewRequest);
         Assert.Equal((ClockResult.Lapsed, ClockAlertState.Stopped), (window.Result, window.State));
+    }
+
+    [Fact]
+    public async Task FirstContact_EmptyOrOverlongRecord_IsRefusedAndNothingMoves()
+    {
+        var s = await SetupAsync();
+        await ToReceivedAsync(s);
+
+        var empty = await Assert.ThrowsAsync<RefusedException>(() => s.Lifecycle.FirstContactAsync(s.Officer, s.MatterId, "  "));
+        var tooLong = await Assert.ThrowsAsync<RefusedException>(() => s.Lifecycle.FirstContactAsync(s.Officer, s.MatterId, new string('核', 501)));
+
+        Assert.Contains("请填写联系情况", empty.Message);
+        Assert.Contains("不超过 500 个字", tooLong.Message);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(MatterStatus.Received, await connection.ExecuteScalarAsync<string>("SELECT status FROM matter WHERE id = @MatterId", new { s.MatterId }));
     }
 
     [Fact]
