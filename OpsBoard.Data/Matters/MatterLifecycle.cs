@@ -102,6 +102,11 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
     public Task AssignAsync(Actor actor, long matterId, int unitId) =>
         StepAsync(actor, matterId, MatterStep.Assign, async (c, t, m, now) =>
         {
+            if (unitId <= 0)
+            {
+                throw new MatterException("请选择责任单位。");
+            }
+
             var unit = await c.ExecuteScalarAsync<string?>(
                 "SELECT name FROM unit WHERE id = @unitId AND center_id = @CenterId AND active", new { unitId, m.CenterId }, t)
                 ?? throw new MatterException("责任单位无效。");

@@ -41,7 +41,7 @@ public readonly record struct MatterCursor(long ReceivedMicros, long Id)
 
 public sealed record MatterDetail(long Id, string Code, string Source, string Category, string Summary, string Status, int? UnitId, string? Unit,
     string? Locality, DateTime ReceivedAt, DateTime? AcceptedAt, DateTime? RepliedAt, string? ReplyOutcome, DateTime? ClosedAt,
-    bool IsCollective, bool IsAccusation);
+    bool IsCollective, bool IsAccusation, int? SuggestedUnitId);
 
 public sealed record ClockRow(long Id, string Code, string Source, int Version, DateTime StartedAt, DateTime DueAt,
     DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused, int MaxExtensionDays)
@@ -149,9 +149,11 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         const string matterSql = """
+            -- SuggestedUnitId: the street or town of the matter's locality, offered first when assigning (属地管理).
             SELECT m.id, m.code, m.source, c.name AS Category, m.summary, m.status, m.responsible_unit_id AS UnitId, u.name AS Unit,
                    l.name AS Locality, m.received_at AS ReceivedAt, m.accepted_at AS AcceptedAt, m.replied_at AS RepliedAt,
-                   m.reply_outcome AS ReplyOutcome, m.closed_at AS ClosedAt, m.is_collective AS IsCollective, m.is_accusation AS IsAccusation
+                   m.reply_outcome AS ReplyOutcome, m.closed_at AS ClosedAt, m.is_collective AS IsCollective, m.is_accusation AS IsAccusation,
+                   CASE WHEN l.kind IN ('village', 'work_team') THEN l.parent_id WHEN l.kind IN ('street', 'town') THEN l.id END AS SuggestedUnitId
             FROM matter m
             JOIN matter_category c ON c.code = m.category
             LEFT JOIN unit u ON u.id = m.responsible_unit_id

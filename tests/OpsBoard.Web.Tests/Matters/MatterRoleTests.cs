@@ -122,6 +122,30 @@ public sealed class MatterRoleTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.DoesNotContain(nameof(MatterStep.RequestExtension), OfferedSteps(director));
     }
 
+    [Fact]
+    public async Task AcceptedMatter_AssignForm_HasAPlaceholderAndPreselectsTheLocality()
+    {
+        var id = await MatterAsync(MatterStatus.Registered);
+        var director = await app.SignInAsync("director");
+        await director.SubmitAsync($"/matters/{id}", $"step-{MatterStep.Accept}", new Dictionary<string, string>());
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var street = await connection.ExecuteScalarAsync<string>("""
+            SELECT s.name FROM matter m JOIN unit v ON v.id = m.locality_id JOIN unit s ON s.id = coalesce(v.parent_id, v.id)
+            WHERE m.id = @id
+            """, new { id });
+
+        var page = await director.GetPageAsync($"/matters/{id}");
+        var select = page.QuerySelector<IHtmlSelectElement>("select[name='Input.UnitId']")!;
+
+        Assert.Equal("请选择责任单位", select.Options[0].Text);
+        Assert.StartsWith(street, select.Options[select.SelectedIndex].Text);
+        var refused = await (await director.SubmitAsync($"/matters/{id}", $"step-{MatterStep.Assign}", new Dictionary<string, string>
+        {
+            ["Input.UnitId"] = "0",
+        })).ParseAsync();
+        Assert.Contains("请选择责任单位", refused.QuerySelector("[role=alert]")!.TextContent);
+    }
+
     [Theory]
     [InlineData("stats")]
     [InlineData("clerk")]
