@@ -23,7 +23,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
     public static string StatusName(string status) => MatterStatus.Label(status);
 
     /// <summary>Runs a step as a page posts it: the step and the fields its form asked for.</summary>
-    public Task RunAsync(Actor actor, long matterId, MatterStep step, StepArguments args) => step switch
+    public Task<string> RunAsync(Actor actor, long matterId, MatterStep step, StepArguments args) => step switch
     {
         MatterStep.Accept => AcceptAsync(actor, matterId, true, null, true),
         MatterStep.AcceptNoticePending => AcceptAsync(actor, matterId, true, null, false),
@@ -44,12 +44,12 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         MatterStep.RequestExtension => RequestExtensionAsync(actor, matterId, args.Days, args.Text ?? ""),
         MatterStep.ApproveExtension => DecideExtensionAsync(actor, matterId, true, args.PetitionerNotified),
         MatterStep.DenyExtension => DecideExtensionAsync(actor, matterId, false, false),
-        MatterStep.Supervise => supervisions.IssueAsync(actor, matterId, args.UnitId, args.Text ?? ""),
+        MatterStep.Supervise => IssueSupervisionAsync(actor, matterId, args),
         _ => throw new MatterException("未知的办理步骤。"),
     };
 
     /// <summary>受理 or 不予受理; the written notice stops the 15-day notice clock (条例 第二十三条).</summary>
-    public Task AcceptAsync(Actor actor, long matterId, bool accepted, string? reason, bool noticeGiven) =>
+    public Task<string> AcceptAsync(Actor actor, long matterId, bool accepted, string? reason, bool noticeGiven) =>
         StepAsync(actor, matterId, accepted ? MatterStep.Accept : MatterStep.Reject, async (c, t, m, now) =>
         {
             if (!accepted && string.IsNullOrWhiteSpace(reason))
@@ -84,7 +84,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (to, accepted ? "予以受理" : $"不予受理：{reason}");
         });
 
-    public Task NotifyAcceptanceAsync(Actor actor, long matterId) =>
+    public Task<string> NotifyAcceptanceAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.NotifyAcceptance, async (c, t, m, now) =>
         {
             var updated = await c.ExecuteAsync("UPDATE matter SET acceptance_notice_at = @now WHERE id = @Id AND acceptance_notice_at IS NULL",
@@ -99,7 +99,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>转送/交办 to the responsible unit, which then has 5 working days to object (条例 第二十三条).</summary>
-    public Task AssignAsync(Actor actor, long matterId, int unitId) =>
+    public Task<string> AssignAsync(Actor actor, long matterId, int unitId) =>
         StepAsync(actor, matterId, MatterStep.Assign, async (c, t, m, now) =>
         {
             if (unitId <= 0)
@@ -117,7 +117,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (MatterStatus.Assigned, $"交办{unit}");
         }, unitAfter: unitId);
 
-    public Task ReceiveAsync(Actor actor, long matterId) =>
+    public Task<string> ReceiveAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.Receive, async (c, t, m, now) =>
         {
             await c.ExecuteAsync("UPDATE matter SET status = @status WHERE id = @Id", new { status = MatterStatus.Received, m.Id }, t);
@@ -127,7 +127,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>A wrongly routed matter goes back to the center, with the unit's reason.</summary>
-    public Task ReturnAsync(Actor actor, long matterId, string reason) =>
+    public Task<string> ReturnAsync(Actor actor, long matterId, string reason) =>
         StepAsync(actor, matterId, MatterStep.Return, async (c, t, m, now) =>
         {
             if (string.IsNullOrWhiteSpace(reason))
@@ -143,7 +143,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>一问一核实: the first contact with the petitioner, within one working day (《沥海街道信访工作意见》一(二)).</summary>
-    public Task FirstContactAsync(Actor actor, long matterId, string note) =>
+    public Task<string> FirstContactAsync(Actor actor, long matterId, string note) =>
         StepAsync(actor, matterId, MatterStep.FirstContact, async (c, t, m, now) =>
         {
             // 一问一核实 is a record of what the petitioner was asked and said: an empty one records nothing.
@@ -154,7 +154,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>答复: the reply's date may not precede acceptance, nor lie in the future.</summary>
-    public Task ReplyAsync(Actor actor, long matterId, DateOnly repliedOn, string outcome) =>
+    public Task<string> ReplyAsync(Actor actor, long matterId, DateOnly repliedOn, string outcome) =>
         StepAsync(actor, matterId, MatterStep.Reply, async (c, t, m, now) =>
         {
             if (!ReplyOutcome.Labels.Contains(outcome))
@@ -177,7 +177,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (MatterStatus.Replied, $"出具答复意见：{ReplyOutcome.Labels.Label(outcome)}");
         });
 
-    public Task CloseAsync(Actor actor, long matterId) =>
+    public Task<string> CloseAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.Close, async (c, t, m, now) =>
         {
             await c.ExecuteAsync("UPDATE matter SET status = @status, closed_at = @now WHERE id = @Id", new { status = MatterStatus.Closed, now, m.Id }, t);
@@ -185,7 +185,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>复查 request within 30 days of the reply; the reviewing body decides within 30 days (条例 第三十五条).</summary>
-    public Task RequestReviewAsync(Actor actor, long matterId) =>
+    public Task<string> RequestReviewAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.RequestReview, async (c, t, m, now) =>
         {
             await c.ExecuteAsync("UPDATE matter SET status = @status, closed_at = NULL WHERE id = @Id", new { status = MatterStatus.Review, m.Id }, t);
@@ -194,7 +194,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (MatterStatus.Review, "信访人申请复查");
         });
 
-    public Task DecideReviewAsync(Actor actor, long matterId) =>
+    public Task<string> DecideReviewAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.DecideReview, async (c, t, m, now) =>
         {
             await c.ExecuteAsync("UPDATE matter SET status = @status, closed_at = @now WHERE id = @Id", new { status = MatterStatus.Reviewed, now, m.Id }, t);
@@ -204,7 +204,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>复核 (条例 第三十六条): a hearing pauses its clock; after the decision the matter is never accepted again.</summary>
-    public Task RequestReReviewAsync(Actor actor, long matterId) =>
+    public Task<string> RequestReReviewAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.RequestReReview, async (c, t, m, now) =>
         {
             await c.ExecuteAsync("UPDATE matter SET status = @status, closed_at = NULL WHERE id = @Id", new { status = MatterStatus.ReReview, m.Id }, t);
@@ -213,7 +213,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (MatterStatus.ReReview, "信访人申请复核");
         });
 
-    public Task HearingAsync(Actor actor, long matterId, bool starts) =>
+    public Task<string> HearingAsync(Actor actor, long matterId, bool starts) =>
         StepAsync(actor, matterId, starts ? MatterStep.HearingStart : MatterStep.HearingEnd, async (c, t, m, now) =>
         {
             if (starts)
@@ -228,7 +228,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (m.Status, starts ? "举行听证，复核期限暂停" : "听证结束，复核期限恢复");
         });
 
-    public Task DecideReReviewAsync(Actor actor, long matterId) =>
+    public Task<string> DecideReReviewAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.DecideReReview, async (c, t, m, now) =>
         {
             await c.ExecuteAsync("UPDATE matter SET status = @status, closed_at = @now WHERE id = @Id", new { status = MatterStatus.Finalized, now, m.Id }, t);
@@ -237,7 +237,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>A unit officer asks for more time on the handling clock; the unit's leader decides.</summary>
-    public Task RequestExtensionAsync(Actor actor, long matterId, int days, string reason) =>
+    public Task<string> RequestExtensionAsync(Actor actor, long matterId, int days, string reason) =>
         StepAsync(actor, matterId, MatterStep.RequestExtension, async (c, t, m, now) =>
         {
             var (clock, _) = await MatterClocks.ExtensibleAsync(c, t, m.Id, ClockKind.Handling, days);
@@ -264,7 +264,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         });
 
     /// <summary>The unit leader's decision; approval extends the clock, and the petitioner must be told why.</summary>
-    public Task DecideExtensionAsync(Actor actor, long matterId, bool approve, bool petitionerNotified) =>
+    public Task<string> DecideExtensionAsync(Actor actor, long matterId, bool approve, bool petitionerNotified) =>
         StepAsync(actor, matterId, approve ? MatterStep.ApproveExtension : MatterStep.DenyExtension, async (c, t, m, now) =>
         {
             var request = await c.QuerySingleOrDefaultAsync<PendingExtension>("""
@@ -296,7 +296,14 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (m.Status, approve ? $"批准延期 {request.Days} 日，已告知信访人延期理由" : "不批准延期");
         });
 
-    async Task StepAsync(Actor actor, long matterId, MatterStep step,
+    async Task<string> IssueSupervisionAsync(Actor actor, long matterId, StepArguments args)
+    {
+        await supervisions.IssueAsync(actor, matterId, args.UnitId, args.Text ?? "");
+        return "发出督办单，7 日内反馈";
+    }
+
+    /// <summary>Runs one step and answers the note it wrote in the file, which is also what the user is told.</summary>
+    async Task<string> StepAsync(Actor actor, long matterId, MatterStep step,
         Func<NpgsqlConnection, NpgsqlTransaction, MatterState, DateTimeOffset, Task<(string To, string Note)>> body, int? unitAfter = null)
     {
         var rule = MatterSteps.Of(step);
@@ -331,5 +338,6 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         await LiveJournal.AppendAsync(connection, transaction, $"matter.{to}", actor.CenterId, unitAfter ?? matter.UnitId,
             new { matter.Id, matter.Code, to });
         await transaction.CommitAsync();
+        return note;
     }
 }

@@ -18,7 +18,10 @@ public sealed record RegisterVisit
 
     public required Visitor Principal { get; init; }
 
-    /// <summary>Further named visitors; a collective visit records at most five representatives (条例 第二十条).</summary>
+    /// <summary>
+    /// Further named visitors. On a collective visit the principal is a representative too, so these are at most
+    /// <see cref="VisitRegistry.MaxRepresentatives"/> − 1 (条例 第二十条).
+    /// </summary>
     public IReadOnlyList<Visitor> Representatives { get; init; } = [];
 
     /// <summary>People present, companions included.</summary>
@@ -41,7 +44,16 @@ public sealed record Registered(long VisitId, long TicketId, string Number, bool
 public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProtector protector, MatterIntake matters, TimeProvider time)
 {
     public const int MaxHeadcount = 500;
+
+    /// <summary>
+    /// 《信访工作条例》第二十条: a group names at most five representatives. The principal registered at the desk is one of
+    /// them (recorded as a representative on a collective visit), and the trigger visit_person_max_representatives counts
+    /// them all — so a form offers this number minus one further slots.
+    /// </summary>
     public const int MaxRepresentatives = 5;
+
+    static readonly string RepresentativesLimit =
+        $"代表至多 {MaxRepresentatives} 人（含登记人），除登记人外最多再登记 {MaxRepresentatives - 1} 名代表（《信访工作条例》第二十条）";
 
     /// <summary>Checks a registration and returns every problem, keyed by field, in words the clerk can act on.</summary>
     public static Dictionary<string, string> Validate(RegisterVisit visit)
@@ -67,21 +79,37 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             errors["Headcount"] = $"来访人数应在 1 到 {MaxHeadcount} 之间";
         }
 
-        if (visit.Representatives.Count > MaxRepresentatives)
+        var representatives = visit.Representatives ?? [];
+        if (representatives.Count + 1 > MaxRepresentatives)
         {
-            errors["Representatives"] = "集体访最多登记 5 名代表（《信访工作条例》第二十条）";
+            errors["Representatives"] = RepresentativesLimit;
         }
-        else if (visit.Headcount >= 1 && visit.Representatives.Count + 1 > visit.Headcount)
+        else if (visit.Headcount >= 1 && representatives.Count + 1 > visit.Headcount)
         {
             errors["Headcount"] = "来访人数不能少于登记的人数";
         }
 
-        for (var i = 0; i < visit.Representatives.Count; i++)
+        // One person is one visit_person row: the same ID twice would be silently merged and the list would lie.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (ChineseIdNumber.TryParse(visit.Principal.IdNumber, out var principalNumber, out _))
         {
-            var r = visit.Representatives[i];
-            if (string.IsNullOrWhiteSpace(r.Name) || !ChineseIdNumber.TryParse(r.IdNumber, out _, out _))
+            seen.Add(principalNumber.Value);
+        }
+
+        for (var i = 0; i < representatives.Count; i++)
+        {
+            var r = representatives[i];
+            if (string.IsNullOrWhiteSpace(r.Name) || !ChineseIdNumber.TryParse(r.IdNumber, out var number, out _))
             {
                 errors[$"Representatives[{i}]"] = $"第 {i + 1} 名代表的姓名或身份证号码无效";
+            }
+            else if (number.Value == principalNumber.Value)
+            {
+                errors[$"Representatives[{i}]"] = $"第 {i + 1} 名代表与登记人是同一人（身份证号码相同）：登记人已计为代表，无需重复登记";
+            }
+            else if (!seen.Add(number.Value))
+            {
+                errors[$"Representatives[{i}]"] = $"第 {i + 1} 名代表的身份证号码与前面的代表重复";
             }
         }
 
@@ -113,6 +141,32 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             throw new FloorException(string.Join("；", errors.Values));
         }
 
+        try
+        {
+            return await InsertAsync(visit, cancellationToken);
+        }
+        catch (PostgresException e) when (RefusalFor(e) is { } message)
+        {
+            throw new FloorException(message);
+        }
+    }
+
+    /// <summary>
+    /// What the clerk reads when the database refuses what validation let through (a race, a stale or tampered form):
+    /// a constraint is a rule, never a fault page. The representatives trigger is deferred, so it fires at commit.
+    /// </summary>
+    static string? RefusalFor(PostgresException e) => (e.SqlState, e.ConstraintName) switch
+    {
+        (_, "visit_person_max_representatives") => $"登记未保存：{RepresentativesLimit}。",
+        (PostgresErrorCodes.UniqueViolation, _) => "登记未保存：与已有记录冲突（可能是重复提交），请刷新页面核对后重试。",
+        (PostgresErrorCodes.CheckViolation, _) => "登记未保存：登记内容不符合数据规则，请核对人数、电话、绿色通道原因等后重试。",
+        (PostgresErrorCodes.ForeignKeyViolation, _) => "登记未保存：所选类别、属地或业务已不存在，请刷新页面重新选择。",
+        (PostgresErrorCodes.NotNullViolation, _) => "登记未保存：有必填项目缺失，请核对后重试。",
+        _ => null,
+    };
+
+    async Task<Registered> InsertAsync(RegisterVisit visit, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var existing = await FindByRequestKeyAsync(connection, transaction, visit.RequestKey);
@@ -155,7 +209,7 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         await connection.ExecuteAsync(
             "INSERT INTO visit_person (visit_id, petitioner_id, is_representative) VALUES (@visitId, @principalId, @collective)",
             new { visitId, principalId, collective = CollectiveVisit.Is(visit.Headcount) }, transaction);
-        foreach (var representative in visit.Representatives)
+        foreach (var representative in visit.Representatives ?? [])
         {
             var id = await UpsertAsync(representative);
             await connection.ExecuteAsync("""

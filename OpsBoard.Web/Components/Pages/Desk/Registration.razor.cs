@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using OpsBoard.Data.Personal;
 using OpsBoard.Data.Reception;
 using OpsBoard.Web.Accounts;
@@ -24,6 +25,11 @@ public partial class Registration
     [CascadingParameter]
     HttpContext HttpContext { get; set; } = default!;
 
+    // Values the form binder could not parse (a number field sent as text …): the property keeps its default, so the
+    // page must say so rather than register the default.
+    [CascadingParameter]
+    FormMappingContext? FormMapping { get; set; }
+
     [SupplyParameterFromForm(FormName = "search")]
     SearchInput? Search { get; set; }
 
@@ -33,6 +39,7 @@ public partial class Registration
     IReadOnlyList<PetitionerFound> found = [];
     PetitionerHistory? history;
     bool searched;
+    bool incompleteForm;
     string? searchError;
     Dictionary<string, string> registerErrors = [];
     ActionOutcome? outcome;
@@ -46,8 +53,13 @@ public partial class Registration
     protected override async Task OnInitializedAsync()
     {
         Search ??= new();
+        var posted = Input is not null;
         Input ??= new();
         Input.RequestKey = Input.RequestKey == Guid.Empty ? Guid.NewGuid() : Input.RequestKey;
+        // A post is anything a client sends: the list may be missing (null) or have holes. The page's own form always
+        // sends every slot, so a register post with fewer is incomplete and is shown back rather than registered.
+        incompleteForm = posted && (Input.Representatives is null || Input.Representatives.Count < RegisterInput.RepresentativeSlots);
+        Input.Representatives = [.. (Input.Representatives ?? []).Select(r => r ?? new())];
         while (Input.Representatives.Count < RegisterInput.RepresentativeSlots)
         {
             Input.Representatives.Add(new());
@@ -100,6 +112,17 @@ public partial class Registration
     {
         var visit = Input!.ToCommand(CenterId, UserPrincipal.UserId(HttpContext.User)!.Value);
         registerErrors = VisitRegistry.Validate(visit);
+        if (incompleteForm && !registerErrors.ContainsKey("Representatives"))
+        {
+            registerErrors["Representatives"] = "提交的表单缺少代表栏，未登记：请核对代表信息后重新提交";
+        }
+
+        foreach (var error in FormMapping?.GetAllErrors("register") ?? [])
+        {
+            var field = error.Path.StartsWith("Input.", StringComparison.Ordinal) ? error.Path["Input.".Length..] : error.Path;
+            var key = FieldOrder.Contains(field) ? field : "Form";
+            registerErrors.TryAdd(key, $"提交的内容无法识别（{FieldLabel(field)}），未登记：请重新填写后提交");
+        }
         if (registerErrors.Count == 0)
         {
             Registered? registered = null;
@@ -127,6 +150,40 @@ public partial class Registration
 
     string Invalid(string field) => registerErrors.ContainsKey(field) ? "is-invalid" : "";
 
+    /// <summary>Fields in the order the form shows them, so the keyboard lands on the first one to correct.</summary>
+    IEnumerable<string> FieldOrder =>
+    [
+        "Name", "IdNumber", "Phone", "Headcount", "Representatives",
+        .. Enumerable.Range(0, Input!.Representatives.Count).Select(i => $"Representatives[{i}]"),
+        "Summary", "PriorityReason", "Behaviours",
+    ];
+
+    /// <summary>The field that gets <c>autofocus</c>: the first invalid one, else (null) the ID-number look-up.</summary>
+    string? FocusField => registerErrors.Count == 0 ? null : FieldOrder.FirstOrDefault(registerErrors.ContainsKey);
+
+    bool Focus(string field) => FocusField == field;
+
+    static string FieldLabel(string field) => field switch
+    {
+        "Headcount" => "来访人数",
+        "MatterId" => "信访事项",
+        "LocalityId" => "属地",
+        "ServiceLineId" => "办理业务",
+        "WaitingAreaId" => "候访区",
+        "Priority" => "绿色通道",
+        "Noise" or "SitIn" or "Lingering" => "现场异常行为",
+        _ when field.StartsWith("Representatives", StringComparison.Ordinal) => "代表",
+        _ => "表单",
+    };
+
+    /// <summary>The representative row whose name field takes the focus; a limit error focuses the first row.</summary>
+    bool FocusRepresentative(int index) =>
+        FocusField == $"Representatives[{index}]" || (index == 0 && FocusField == "Representatives");
+
+    int RepresentativeRows => Input!.Representatives.Count;
+
+    string? RepresentativeError(int index) => registerErrors.GetValueOrDefault($"Representatives[{index}]");
+
     static string VisitCss(PastVisit visit) => VisitLevel.IsEscalated(visit.Level) ? "table-warning" : "";
 
     sealed class SearchInput
@@ -144,7 +201,8 @@ public partial class Registration
 
     sealed class RegisterInput
     {
-        public const int RepresentativeSlots = VisitRegistry.MaxRepresentatives;
+        // The principal is one of the at most five representatives (条例 第二十条), so the form offers one slot fewer.
+        public const int RepresentativeSlots = VisitRegistry.MaxRepresentatives - 1;
 
         public Guid RequestKey { get; set; }
         public string? Name { get; set; }
@@ -170,7 +228,8 @@ public partial class Registration
             UserId = userId,
             RequestKey = RequestKey,
             Principal = new Visitor(Name ?? "", IdNumber ?? "", Phone),
-            Representatives = [.. Representatives
+            Representatives = [.. (Representatives ?? [])
+                .Where(r => r is not null)
                 .Where(r => !string.IsNullOrWhiteSpace(r.Name) || !string.IsNullOrWhiteSpace(r.IdNumber))
                 .Select(r => new Visitor(r.Name ?? "", r.IdNumber ?? "", null))],
             Headcount = Headcount,

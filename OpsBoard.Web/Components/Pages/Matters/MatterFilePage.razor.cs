@@ -76,8 +76,12 @@ public partial class MatterFilePage
     {
         var args = Input!.ToArguments(step == MatterStep.Supervise ? file?.Matter.UnitId : null);
         posted = (step, args);
-        outcome = await ActionOutcome.RunAsync(HttpContext, Logger, () => Lifecycle.RunAsync(actor, MatterId, step, args),
-            $"已完成：{MatterSteps.Of(step).Label}");
+        string? done = null;
+        outcome = await ActionOutcome.RunAsync(HttpContext, Logger, async () => done = await Lifecycle.RunAsync(actor, MatterId, step, args), "");
+        if (!outcome.Refused)
+        {
+            outcome = outcome with { Message = $"已办理：{done}" };
+        }
         await LoadAsync();
     }
 
