@@ -14,7 +14,10 @@ public sealed record AreaOccupancy(int AreaId, string Name, int Seats, int Prese
     public string Level => OccupancyLevel.Of(Ratio);
 }
 
-public sealed record CalledTicket(string Number, string WindowName, DateTime CalledAt);
+public sealed record CalledTicket(string Number, string WindowName, DateTime CalledAt, long TicketId);
+
+/// <summary>The newest call or recall announced in a center: its journal id changes on every announcement.</summary>
+public sealed record LatestCall(long EventId, long TicketId);
 
 public sealed record DutyToday(string Role, string Name, string? Title);
 
@@ -97,19 +100,43 @@ public sealed class FloorQueries(NpgsqlDataSource dataSource, TimeProvider time)
         return await connection.QuerySingleAsync<FloorTotals>(new CommandDefinition(sql, new { centerId, day = Today }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Today's calls, newest first, without the calls nobody answered (未到): the hall shows who was really called.</summary>
     public async Task<IReadOnlyList<CalledTicket>> LastCalledAsync(int centerId, int count, CancellationToken cancellationToken = default)
     {
+        // A first no-show sends the ticket back to the queue with a new queue_at: its calls before that went unanswered.
         const string sql = """
-            SELECT t.number, w.name AS WindowName, p.started_at AS CalledAt
+            SELECT t.number, w.name AS WindowName, p.started_at AS CalledAt, t.id AS TicketId
             FROM ticket_period p
             JOIN ticket t ON t.id = p.ticket_id
             JOIN service_window w ON w.id = p.window_id
             WHERE t.center_id = @centerId AND t.issued_on = @day AND p.state = 'called'
+              AND t.state <> 'no_show'
+              AND NOT (t.no_shows > 0 AND p.started_at < t.queue_at)
             ORDER BY p.started_at DESC, p.id DESC
             LIMIT @count
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return [.. await connection.QueryAsync<CalledTicket>(new CommandDefinition(sql, new { centerId, day = Today, count }, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>
+    /// The last call or recall (重新叫号) in the journal. A recall changes no ticket row, so the hall screen keys its
+    /// flash and voice call on this event id. The window on live_event.at is the database's own clock and keeps the
+    /// backward scan short.
+    /// </summary>
+    public async Task<LatestCall?> LatestCallAsync(int centerId, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT id AS EventId, (payload->>'Id')::bigint AS TicketId
+            FROM live_event
+            WHERE center_id = @centerId
+              AND kind IN ('ticket.called', 'ticket.recalled')
+              AND at > now() - interval '1 day'
+            ORDER BY id DESC
+            LIMIT 1
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<LatestCall>(new CommandDefinition(sql, new { centerId }, cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<DutyToday>> DutyAsync(int centerId, CancellationToken cancellationToken = default)

@@ -87,8 +87,10 @@
     });
   }
 
-  // Hall voice call, off by default: the browser's own Chinese speech synthesis.
-  let voice = false, lastSpoken = null;
+  // Hall voice call, off by default: the browser's own Chinese speech synthesis. Every call and every recall
+  // (重新叫号) gives the hall region a new data-call-key; a new key flashes the current call and speaks it again.
+  let voice = false;
+  let lastCallKey = scope.querySelector('section.region[data-region="hall"]')?.dataset.callKey ?? null;
   const voiceButton = root.querySelector("[data-voice]");
   if (voiceButton) {
     voiceButton.addEventListener("click", () => {
@@ -98,16 +100,17 @@
     });
   }
   function announce(section) {
+    const key = section.dataset.callKey || "";
     const now = section.querySelector(".hall-now[data-number]");
-    if (!now) return;
-    const key = now.dataset.number + now.dataset.calledAt;
-    if (voice && lastSpoken !== key && "speechSynthesis" in window) {
+    if (!now || key === "" || key === lastCallKey) return;
+    lastCallKey = key;
+    now.classList.add("flash");
+    if (voice && "speechSynthesis" in window) {
       const text = `请 ${now.dataset.number.split("").join(" ")} 号，到 ${now.dataset.window}`;
       const utterance = new SpeechSynthesisUtterance(text);
       utterance.lang = "zh-CN";
       speechSynthesis.speak(utterance);
     }
-    lastSpoken = key;
   }
 
   // Freshness: every region says how old it is, and greys out when stale or when the connection is down.
