@@ -51,10 +51,10 @@ public static class ScreenHelpers
     }
 
     /// <summary>Registers a visit straight through the app's own service, as the desk does; returns after commit.</summary>
-    public static async Task<Registered> RegisterAsync(this AppFixture app, int headcount = 1)
+    public static async Task<Registered> RegisterAsync(this AppFixture app, int headcount = 1, int lineIndex = 0)
     {
         var desk = app.Services.GetRequiredService<DeskQueries>();
-        var line = (await desk.ServiceLinesAsync(1))[0];
+        var line = (await desk.ServiceLinesAsync(1))[lineIndex];
         var first17 = $"3306991985{Random.Shared.Next(1, 12):00}{Random.Shared.Next(1, 28):00}{Random.Shared.Next(0, 999):000}";
         return await app.Services.GetRequiredService<VisitRegistry>().RegisterAsync(new RegisterVisit
         {

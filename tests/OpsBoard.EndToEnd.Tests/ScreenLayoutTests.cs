@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Microsoft.Playwright;
 
@@ -149,6 +150,33 @@ public sealed class ScreenLayoutTests(AppFixture app, BrowserFixture browser) : 
         }
 
         throw new InvalidOperationException($"{number} never came up at {window}");
+    }
+
+    [BrowserFact]
+    public async Task WallQueue_EveryLineHasPeopleWaiting_AllRowsInsideTheRegion()
+    {
+        var token = await app.DeviceTokenAsync("队列大屏");
+        var lines = (await app.Services.GetRequiredService<OpsBoard.Data.Reception.DeskQueries>().ServiceLinesAsync(1)).Count;
+        for (var i = 0; i < lines; i++)
+        {
+            await app.RegisterAsync(lineIndex: i);
+        }
+
+        foreach (var (width, height) in new[] { (1920, 1080), (3840, 2160) })
+        {
+            var wall = await OpenScreenAsync($"/wall?device={token}", width, height);
+            var rows = wall.Locator("section[data-region=queue] tr[data-line]");
+            await Assertions.Expect(rows).ToHaveCountAsync(lines);
+            var region = (await wall.Locator("section[data-region=queue]").BoundingBoxAsync())!;
+            for (var i = 0; i < lines; i++)
+            {
+                var row = (await rows.Nth(i).BoundingBoxAsync())!;
+                Assert.True(row.Y >= region.Y && row.Y + row.Height <= region.Y + region.Height,
+                    $"{width}×{height}: row {i} at {row.Y}–{row.Y + row.Height} is outside the queue region {region.Y}–{region.Y + region.Height}");
+            }
+
+            await BrowserFixture.SnapshotAsync(wall, $"wall-queue-{width}x{height}");
+        }
     }
 
     async Task<IPage> OpenScreenAsync(string path, int width, int height)
