@@ -8,6 +8,13 @@ public sealed record CenterOverview(string Name, int OpenMatters);
 /// <summary>The center's name and its caseload; today's floor figures come from <see cref="FloorQueries"/>, as on the wall.</summary>
 public sealed class CenterOverviewQuery(NpgsqlDataSource dataSource)
 {
+    public async Task<string?> NameAsync(int centerId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT name FROM center WHERE id = @centerId", new { centerId },
+            cancellationToken: cancellationToken));
+    }
+
     public async Task<CenterOverview?> GetAsync(int centerId, CancellationToken cancellationToken = default)
     {
         const string sql = """

@@ -64,6 +64,8 @@ public sealed class DeviceTokens(NpgsqlDataSource dataSource)
 
     public static readonly TimeSpan LastSeenResolution = TimeSpan.FromMinutes(1);
 
+    public const string RevokedEvent = "device.revoked";
+
     sealed record SeenDevice(int Id, int CenterId, string Name, DateTime? LastSeenAt);
 
     public async Task<bool> RevokeAsync(int centerId, int id, int userId, CancellationToken cancellationToken = default)
@@ -79,6 +81,8 @@ public sealed class DeviceTokens(NpgsqlDataSource dataSource)
         if (changed)
         {
             await AuditLog.WriteAsync(connection, transaction, new AuditEntry("device.revoke", centerId, userId, SubjectKind: "device_token", SubjectId: id));
+            // Every node closes the screens still open with this token, whichever node they are connected to.
+            await Live.LiveJournal.AppendAsync(connection, transaction, RevokedEvent, centerId, payload: new { deviceId = id });
         }
 
         await transaction.CommitAsync(cancellationToken);

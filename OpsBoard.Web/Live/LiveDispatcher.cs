@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
+using System.Text.Json;
 using OpsBoard.Data.Live;
+using OpsBoard.Data.Screens;
 
 namespace OpsBoard.Web.Live;
 
@@ -49,6 +51,14 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
 
     async Task DispatchAsync(List<LiveEvent> batch, CancellationToken cancellationToken)
     {
+        foreach (var revoked in batch.Where(e => e.Kind == DeviceTokens.RevokedEvent))
+        {
+            if (JsonDocument.Parse(revoked.Payload).RootElement.TryGetProperty("deviceId", out var id))
+            {
+                await hub.Clients.Group(LiveGroups.Device(id.GetInt32())).SendAsync("revoked", cancellationToken);
+            }
+        }
+
         foreach (var (group, change) in Route(batch))
         {
             await hub.Clients.Group(group).SendAsync("changed", change, cancellationToken);
@@ -107,6 +117,9 @@ public static class LiveGroups
     public static string Center(int id) => $"center:{id}";
 
     public static string Unit(int id) => $"unit:{id}";
+
+    /// <summary>The connections of one screen device, closed when its token is revoked.</summary>
+    public static string Device(int id) => $"device:{id}";
 
     /// <summary>Screens that fetch their regions when told which changed (the recovery path, and the bench's baseline).</summary>
     public static string Screen(int centerId) => $"screen:{centerId}";

@@ -60,7 +60,13 @@ public sealed class LiveHub(DeviceTokens devices, LiveListener listener, Npgsql.
             int? centerId = null;
             if (!string.IsNullOrEmpty(token))
             {
-                centerId = (await devices.ValidateAsync(token))?.CenterId;
+                var device = await devices.ValidateAsync(token);
+                centerId = device?.CenterId;
+                if (device is not null && centerId is { } deviceCenter)
+                {
+                    // Its own group too, so a revocation reaches exactly the screens that hold this token.
+                    return [push ? LiveGroups.PushedScreen(deviceCenter) : LiveGroups.Screen(deviceCenter), LiveGroups.Device(device.Id)];
+                }
             }
             else if (user?.Identity?.IsAuthenticated == true && UserPrincipal.Actor(user).Holds(Permission.ViewWall))
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -106,6 +107,20 @@ public sealed class WallTests(AppFixture app, BrowserFixture browser, ITestOutpu
         Assert.InRange(box!.Width, 3830, 3850);
         Assert.InRange(box.Height, 2150, 2170);
         await BrowserFixture.SnapshotAsync(wall, "wall-4k");
+    }
+
+    [BrowserFact]
+    public async Task Wall_OpenWhenItsTokenIsRevoked_ShowsTheRefusalWithinSeconds()
+    {
+        var devices = app.Services.GetRequiredService<OpsBoard.Data.Screens.DeviceTokens>();
+        var (device, token) = await devices.CreateAsync(1, "即将撤销的大屏", 1);
+        var page = await browser.NewPageAsync(app.BaseAddress);
+        await page.GotoAsync($"/wall?device={token}");
+        await Assertions.Expect(page.Locator("[data-connection]")).ToHaveTextAsync("实时连接正常");
+
+        await devices.RevokeAsync(1, device.Id, 1);
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("无法显示大屏", new() { Timeout = 5000 });
     }
 
     [BrowserFact]

@@ -149,6 +149,9 @@
     wanted.forEach(refresh);
   });
 
+  // The screen's device token was revoked: stop showing figures that will no longer update; the reload shows the refusal.
+  connection.on("revoked", () => { connection.stop().finally(refused); });
+
   // Screens: the regions themselves, rendered once by the server for every screen of the center.
   connection.on("regions", push => {
     lastId = Math.max(lastId, push.lastId);

@@ -13,7 +13,13 @@ public abstract class ScreenPage : ComponentBase
     [SupplyParameterFromQuery]
     protected string? Device { get; set; }
 
+    [Inject]
+    OpsBoard.Data.Reception.CenterOverviewQuery Centers { get; set; } = default!;
+
     protected int? CenterId { get; private set; }
+
+    /// <summary>The center's own name for the screen's title (云溪县群众来访接待中心).</summary>
+    protected string CenterName { get; private set; } = "群众来访接待中心";
 
     protected override async Task OnInitializedAsync()
     {
@@ -21,6 +27,12 @@ public abstract class ScreenPage : ComponentBase
         if (CenterId is null)
         {
             HttpContext.SetPageStatus(StatusCodes.Status403Forbidden);
+            return;
+        }
+
+        if (await Centers.NameAsync(CenterId.Value, HttpContext.RequestAborted) is { Length: > 0 } name)
+        {
+            CenterName = name;
         }
     }
 }
