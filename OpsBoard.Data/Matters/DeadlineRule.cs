@@ -126,9 +126,10 @@ public static class DeadlineRules
     public static async Task<DeadlineRule> ReviseAsync(NpgsqlDataSource dataSource, string code, int length, string dayKind, int maxExtensionDays,
         string source, DateOnly effectiveFrom, int userId, DateOnly today)
     {
-        if (length is < 0 or > 365)
+        // A 0-day period would make every clock of the rule overdue the moment it starts.
+        if (length is < 1 or > 365)
         {
-            throw new MatterException("期限天数应在 0 到 365 之间。");
+            throw new MatterException("期限天数应在 1 到 365 之间。");
         }
 
         if (!RuleDays.Labels.Contains(dayKind))

@@ -41,6 +41,13 @@ public sealed class FloorStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        if (unitId == 0)
+        {
+            await ClearJointWindowAsync(connection, transaction, centerId, windowId, day, userId);
+            await transaction.CommitAsync();
+            return;
+        }
+
         const string checkSql = """
             SELECT EXISTS (SELECT 1 FROM service_window WHERE id = @windowId AND center_id = @centerId AND kind = 'joint' AND active)
                AND EXISTS (SELECT 1 FROM unit WHERE id = @unitId AND center_id = @centerId AND kind = 'department' AND active)
@@ -59,6 +66,22 @@ public sealed class FloorStore(NpgsqlDataSource dataSource, TimeProvider time)
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("roster.joint_window", centerId, userId, SubjectKind: "service_window", SubjectId: windowId, Detail: new { day, unitId }));
         await LiveJournal.AppendAsync(connection, transaction, "roster.changed", centerId, payload: new { windowId, day });
         await transaction.CommitAsync();
+    }
+
+    /// <summary>未安排: a joint window with no department for the day (never a silent default).</summary>
+    static async Task ClearJointWindowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int centerId, int windowId, DateOnly day, int userId)
+    {
+        var cleared = await connection.ExecuteAsync("""
+            DELETE FROM joint_roster r
+            USING service_window w
+            WHERE r.window_id = w.id AND w.id = @windowId AND w.center_id = @centerId AND r.day = @day
+            """, new { windowId, centerId, day }, transaction);
+        if (cleared > 0)
+        {
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry("roster.joint_window", centerId, userId, SubjectKind: "service_window",
+                SubjectId: windowId, Detail: new { day, unitId = (int?)null }));
+            await LiveJournal.AppendAsync(connection, transaction, "roster.changed", centerId, payload: new { windowId, day });
+        }
     }
 
     /// <summary>Records people leaving a waiting area; more than are present is refused.</summary>

@@ -41,6 +41,18 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await RequireWindowAsync(connection, transaction, centerId, windowId);
+        // A window that closes with someone called or at the desk would leave them stranded on the hall and the wall.
+        var atWindow = await connection.ExecuteScalarAsync<string?>("""
+            SELECT number
+            FROM ticket
+            WHERE window_id = @windowId AND state = ANY(@states) AND issued_on = @day
+            LIMIT 1
+            """, new { windowId, states = TicketActions.AtWindow.ToArray(), day = ChinaTime.Today(time) }, transaction);
+        if (atWindow is not null)
+        {
+            throw new FloorException($"{atWindow} 号仍在本窗口（已叫号、接谈中或暂停），请先接待完毕、标记未到或转至其他窗口，再签退。");
+        }
+
         await connection.ExecuteAsync(
             "UPDATE window_session SET ended_at = @now WHERE window_id = @windowId AND user_id = @userId AND ended_at IS NULL",
             new { windowId, userId, now = time.GetUtcNow() }, transaction);

@@ -27,6 +27,20 @@ public sealed class TicketStoreTests(DatabaseFixture db) : IClassFixture<Databas
     }
 
     [Fact]
+    public async Task SignOutWindowAsync_TicketStillCalled_IsRefusedAndTheWindowStaysOpen()
+    {
+        var floor = await FloorAsync();
+        var arrived = await floor.ArriveAsync();
+        await floor.Tickets.CallNextAsync(floor.CenterId, floor.Window1, floor.ClerkId);
+
+        var refused = await Assert.ThrowsAsync<FloorException>(() => floor.Tickets.SignOutWindowAsync(floor.CenterId, floor.Window1, floor.ClerkId));
+        var next = await floor.Tickets.CallNextAsync(floor.CenterId, floor.Window1, floor.ClerkId).ContinueWith(t => t.Exception?.InnerException);
+
+        Assert.Contains(arrived.Number, refused.Message);
+        Assert.IsType<FloorException>(next); // still signed in, still busy with the called ticket
+    }
+
+    [Fact]
     public async Task RegisterAsync_SameFormTwice_CreatesOneVisit()
     {
         var floor = await FloorAsync();

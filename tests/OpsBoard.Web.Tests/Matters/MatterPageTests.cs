@@ -88,6 +88,19 @@ public sealed class MatterPageTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task RulesRevise_ZeroDays_IsRefused()
+    {
+        var admin = await app.SignInAsync("admin");
+
+        var response = await admin.SubmitAsync("/admin/rules", "revise-handling", new Dictionary<string, string>
+        {
+            ["Input.Length"] = "0",
+        });
+
+        Assert.Contains("1 到 365", (await response.ParseAsync()).QuerySelector(".alert-danger")!.TextContent);
+    }
+
+    [Fact]
     public async Task Alerts_Director_SeesOverdueFirstWithRuleArticleAndUnit()
     {
         var director = await app.SignInAsync("director");
