@@ -12,7 +12,7 @@ public static class Roles
     public const string Admin = "admin";
 
     public static CodeSet Labels { get; } = new(
-        (Director, "中心主任"), (DutyLeader, "带班领导"), (Clerk, "登记/窗口人员"), (UnitOfficer, "责任单位经办人"),
+        (Director, "中心主任"), (DutyLeader, "带班领导"), (Clerk, "登记及窗口人员"), (UnitOfficer, "责任单位经办人"),
         (UnitLeader, "责任单位分管领导"), (Statistician, "统计员"), (Admin, "系统管理员"));
 
     public static IReadOnlyList<string> All => Labels.Codes;

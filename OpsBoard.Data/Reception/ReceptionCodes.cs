@@ -12,8 +12,8 @@ public static class TicketState
     public const string Transferred = "transferred";
 
     public static CodeSet Labels { get; } = new(
-        (Waiting, "候访中"), (Called, "已叫号"), (Serving, "接谈中"), (OnHold, "暂停"), (Done, "已办结"), (NoShow, "未到"),
-        (Transferred, "已转办"));
+        (Waiting, "候访中"), (Called, "已叫号"), (Serving, "接谈中"), (OnHold, "暂停"), (Done, "接待完毕"), (NoShow, "未到"),
+        (Transferred, "已转窗口"));
 
     public static bool IsClosed(string state) => state is Done or NoShow or Transferred;
 

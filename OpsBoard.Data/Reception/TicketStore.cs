@@ -76,7 +76,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         var busy = await connection.ExecuteScalarAsync<string?>(busySql, new { windowId, day, atWindow = TicketActions.AtWindow.ToArray() }, transaction);
         if (busy is not null)
         {
-            throw new FloorException($"本窗口的 {busy} 号尚未办结，请先办结、转办或标记未到，再叫下一位。");
+            throw new FloorException($"本窗口的 {busy} 号尚未接待完毕，请先接待完毕、转窗口或标记未到，再叫下一位。");
         }
 
         // SKIP LOCKED: two windows calling at the same moment get two different tickets, never the same one.
@@ -156,7 +156,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
                       SELECT 1 FROM window_line wl WHERE wl.window_id = @targetWindowId AND wl.service_line_id = l.id))
                 """;
             var code = await connection.ExecuteScalarAsync<string?>(lineSql, new { targetLineId, centerId, targetWindowId }, transaction)
-                ?? throw new FloorException("转办目标无效：该窗口不受理所选业务，或该业务已停用。");
+                ?? throw new FloorException("转窗口目标无效：该窗口不受理所选业务，或该业务已停用。");
             var now = time.GetUtcNow();
             var day = ChinaTime.Today(time);
             const string frontSql = """

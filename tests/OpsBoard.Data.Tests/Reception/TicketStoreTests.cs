@@ -140,7 +140,7 @@ public sealed class TicketStoreTests(DatabaseFixture db) : IClassFixture<Databas
         var error = await Assert.ThrowsAsync<FloorException>(() =>
             floor.Tickets.FinishAsync(floor.CenterId, called.Id, floor.ClerkId, "resolved_on_spot", null));
 
-        Assert.Contains("已办结", error.Message);
+        Assert.Contains("接待完毕", error.Message);
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public sealed class TicketStoreTests(DatabaseFixture db) : IClassFixture<Databas
         var error = await Assert.ThrowsAsync<FloorException>(() =>
             floor.Tickets.TransferAsync(floor.CenterId, ticket.TicketId, floor.ClerkId, floor.LineB, floor.Window2, Placement.Back));
 
-        Assert.Contains("转办目标无效", error.Message);
+        Assert.Contains("转窗口目标无效", error.Message);
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public partial class WindowConsole
     {
         var ticket = await RequireCurrentAsync();
         await Tickets.FinishAsync(CenterId, ticket.Id, UserId, Finish!.Outcome ?? "", string.IsNullOrEmpty(Finish.Rating) ? null : Finish.Rating);
-        return "已办结";
+        return "接待完毕";
     });
 
     Task TransferAsync() => RunAsync(async () =>
@@ -120,7 +120,7 @@ public partial class WindowConsole
         var parts = (Transfer!.Target ?? "").Split(':');
         if (parts.Length != 2 || !int.TryParse(parts[0], out var lineId))
         {
-            throw new FloorException("请选择转办目标。");
+            throw new FloorException("请选择转至哪个窗口或业务。");
         }
 
         int? windowId = int.TryParse(parts[1], out var w) ? w : null;
@@ -130,7 +130,7 @@ public partial class WindowConsole
         }
 
         var moved = await Tickets.TransferAsync(CenterId, ticket.Id, UserId, lineId, windowId, placement);
-        return $"已转办，新号 {moved.Number}";
+        return $"已转窗口，新号 {moved.Number}";
     });
 
     async Task<CurrentTicket> RequireCurrentAsync()
