@@ -61,6 +61,13 @@ public sealed record ClockRow(long Id, string Code, string Source, int Version, 
 
 public sealed record TransitionRow(DateTime At, string? FromStatus, string ToStatus, string? User, string? Unit, string? Note);
 
+public sealed record PendingExtensionItem(long MatterId, string MatterCode, int Days, string Reason, string RequestedBy, DateTime RequestedAt);
+
+public sealed record DueItem(long MatterId, string MatterCode, string RuleCode, DateTime DueAt, string AlertState)
+{
+    public string RuleName => ClockKind.Label(RuleCode);
+}
+
 public sealed record PendingExtensionRow(int Days, string Reason, string RequestedBy, DateTime RequestedAt, int RequestedById);
 
 public sealed record SupervisionRow(long Id, string Unit, DateTime IssuedAt, string Request, string? Feedback, DateTime? FeedbackAt, DateTime? DueAt);
@@ -206,6 +213,53 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource)
         var pending = await connection.QuerySingleOrDefaultAsync<PendingExtensionRow>(extensionSql, new { matterId });
         var supervisions = await connection.QueryAsync<SupervisionRow>(supervisionSql, new { matterId });
         return new MatterFile(matter, [.. clocks], [.. transitions], pending, [.. supervisions]);
+    }
+
+    /// <summary>Extension requests waiting for this unit leader's decision, oldest first (never their own).</summary>
+    public async Task<IReadOnlyList<PendingExtensionItem>> PendingExtensionsAsync(Actor actor)
+    {
+        int[] units = [.. actor.Roles.Where(r => r.UnitId is not null && Permissions.Allows(r.Role, Permission.ApproveExtension)).Select(r => r.UnitId!.Value)];
+        if (units.Length == 0)
+        {
+            return [];
+        }
+
+        const string sql = """
+            SELECT m.id AS MatterId, m.code AS MatterCode, e.days, e.reason, a.display_name AS RequestedBy, e.requested_at AS RequestedAt
+            FROM extension_request e
+            JOIN matter_clock k ON k.id = e.clock_id
+            JOIN matter m ON m.id = k.matter_id
+            JOIN app_user a ON a.id = e.requested_by
+            WHERE e.decided_at IS NULL AND m.center_id = @CenterId AND m.responsible_unit_id = ANY(@units) AND e.requested_by <> @UserId
+            ORDER BY e.requested_at
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<PendingExtensionItem>(sql, new { actor.CenterId, units, actor.UserId })];
+    }
+
+    /// <summary>The unit's running office clocks, soonest due first: what the officer must do next.</summary>
+    public async Task<IReadOnlyList<DueItem>> DueNextAsync(Actor actor, int top = 10)
+    {
+        int[] units = [.. actor.Units];
+        if (units.Length == 0)
+        {
+            return [];
+        }
+
+        const string sql = """
+            SELECT m.id AS MatterId, m.code AS MatterCode, r.code AS RuleCode, k.due_at AS DueAt, k.alert_state AS AlertState
+            FROM matter m
+            JOIN matter_clock k ON k.matter_id = m.id
+            JOIN deadline_rule r ON r.id = k.rule_id
+            WHERE m.center_id = @CenterId AND m.responsible_unit_id = ANY(@units) AND m.closed_at IS NULL
+              AND m.status NOT IN ('not_accepted', 'finalized')
+              AND k.stopped_at IS NULL AND r.code <> ALL(@windows)
+              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
+            ORDER BY k.due_at
+            LIMIT @top
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<DueItem>(sql, new { actor.CenterId, units, top, windows = ClockKind.PetitionerWindows.ToArray() })];
     }
 
     public async Task<IReadOnlyList<Reception.Choice>> UnitsAsync(int centerId)

@@ -146,6 +146,32 @@ public sealed class MatterRoleTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Contains("请选择责任单位", refused.QuerySelector("[role=alert]")!.TextContent);
     }
 
+    [Fact]
+    public async Task UnitList_LeaderSeesPendingExtensions_OfficerSeesWhatIsDueNext()
+    {
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        var (officerId, center, unit) = await connection.QuerySingleAsync<(int, int, int)>("""
+            SELECT u.id, u.center_id, r.unit_id FROM app_user u JOIN user_role r ON r.user_id = u.id AND r.role = 'unit_officer'
+            WHERE u.login = 'officer'
+            """);
+        var matter = await connection.ExecuteScalarAsync<long>("""
+            SELECT min(m.id) FROM matter m JOIN matter_clock k ON k.matter_id = m.id JOIN deadline_rule r ON r.id = k.rule_id
+            WHERE m.responsible_unit_id = @unit AND m.status = 'handling' AND r.code = 'handling' AND k.stopped_at IS NULL
+              AND k.extension_days = 0
+              AND NOT EXISTS (SELECT 1 FROM extension_request e WHERE e.clock_id = k.id AND e.decided_at IS NULL)
+            """, new { unit });
+        var code = await connection.ExecuteScalarAsync<string>("SELECT code FROM matter WHERE id = @matter", new { matter });
+        await app.Services.GetRequiredService<MatterLifecycle>().RequestExtensionAsync(
+            Actor.OfUnit(officerId, center, unit, Roles.UnitOfficer), matter, 10, "需现场勘验");
+
+        var leaderPage = await (await app.SignInAsync("leader")).GetPageAsync("/unit");
+        var officerPage = await (await app.SignInAsync("officer")).GetPageAsync("/unit");
+
+        Assert.Contains(code!, leaderPage.QuerySelector("section[aria-labelledby=pending-title]")!.TextContent);
+        Assert.Null(officerPage.QuerySelector("section[aria-labelledby=pending-title]"));
+        Assert.NotEmpty(officerPage.QuerySelectorAll("section[aria-labelledby=due-title] li"));
+    }
+
     [Theory]
     [InlineData("stats")]
     [InlineData("clerk")]
