@@ -14,8 +14,11 @@ public static class ChinaTime
     /// <summary>The Beijing calendar day a moment falls on.</summary>
     public static DateOnly DayOf(DateTimeOffset moment) => DateOnly.FromDateTime(moment.ToOffset(Offset).DateTime);
 
+    /// <summary>A <c>timestamptz</c> read through Dapper (a DateTime of unspecified kind, in UTC) as the moment it is.</summary>
+    public static DateTimeOffset Utc(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
+
     /// <summary>The Beijing calendar day of a UTC moment read from the database.</summary>
-    public static DateOnly DayOf(DateTime utc) => DayOf(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
+    public static DateOnly DayOf(DateTime utc) => DayOf(Utc(utc));
 
     /// <summary>23:59:59 Beijing of a day: the due moment of a period whose last day it is.</summary>
     public static DateTimeOffset EndOf(DateOnly day) => StartOf(day.AddDays(1)).AddSeconds(-1);
@@ -24,5 +27,5 @@ public static class ChinaTime
 
     /// <summary>A UTC moment as Beijing wall-clock text, e.g. for a table cell.</summary>
     public static string Format(DateTime utc, string format = "yyyy-MM-dd HH:mm") =>
-        new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).ToOffset(Offset).ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        Utc(utc).ToOffset(Offset).ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -20,7 +20,4 @@ public sealed class CodeSet
 
     /// <summary>The label of a code; a code outside the set (a database older than this build) shows as 未知, never as English.</summary>
     public string Label(string? code) => code is not null && labels.TryGetValue(code, out var label) ? label : "未知";
-
-    /// <summary>"'a', 'b'" for a CHECK constraint or an IN list in a test; never for values from input.</summary>
-    public string SqlList => string.Join(", ", Codes.Select(c => $"'{c}'"));
 }

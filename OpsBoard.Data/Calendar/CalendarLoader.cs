@@ -151,7 +151,7 @@ public sealed class CalendarLoader(NpgsqlDataSource dataSource, CalendarStore ca
         foreach (var clock in running)
         {
             var rule = new Matters.DeadlineRule { Length = clock.Length, DayKind = clock.DayKind };
-            var started = new DateTimeOffset(DateTime.SpecifyKind(clock.StartedAt, DateTimeKind.Utc));
+            var started = ChinaTime.Utc(clock.StartedAt);
             var due = rule.DueFor(started, calendar, clock.ExtensionDays);
             await connection.ExecuteAsync("UPDATE matter_clock SET due_at = @due, approaching_from = @approachingFrom WHERE id = @Id",
                 new { due, approachingFrom = Matters.DeadlineRule.ApproachingFrom(started, due), clock.Id }, transaction);

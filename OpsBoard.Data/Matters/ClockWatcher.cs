@@ -87,7 +87,7 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         var ids = missing.Select(c => c.Id).ToArray();
-        var moments = missing.Select(c => DeadlineRule.ApproachingFrom(Utc(c.StartedAt), Utc(c.DueAt))).ToArray();
+        var moments = missing.Select(c => DeadlineRule.ApproachingFrom(ChinaTime.Utc(c.StartedAt), ChinaTime.Utc(c.DueAt))).ToArray();
         await connection.ExecuteAsync("""
             UPDATE matter_clock k
             SET approaching_from = v.moment
@@ -95,8 +95,6 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
             WHERE k.id = v.id
             """, new { ids, moments }, transaction);
     }
-
-    static DateTimeOffset Utc(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
 
     public sealed record Changed(long Id, int CenterId, int? UnitId, string Code);
 }

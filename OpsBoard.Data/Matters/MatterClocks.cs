@@ -61,7 +61,7 @@ public sealed class MatterClocks(CalendarStore calendars)
             LIMIT 1
             """;
         if (await connection.ExecuteScalarAsync<DateTime?>(sql, new { matterId, ruleCode }, transaction) is { } due
-            && at > new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)))
+            && at > ChinaTime.Utc(due))
         {
             throw new MatterException($"已超过{ClockKind.Label(ruleCode)}期限（{ChinaTime.Format(due)} 截止），不能再申请。");
         }
@@ -71,9 +71,9 @@ public sealed class MatterClocks(CalendarStore calendars)
 
     public sealed record RunningClock(long Id, DateTime StartedAt, DateTime DueAt, int ExtensionDays, int RuleId)
     {
-        public DateTimeOffset Started => new(DateTime.SpecifyKind(StartedAt, DateTimeKind.Utc));
+        public DateTimeOffset Started => ChinaTime.Utc(StartedAt);
 
-        public DateTimeOffset Due => new(DateTime.SpecifyKind(DueAt, DateTimeKind.Utc));
+        public DateTimeOffset Due => ChinaTime.Utc(DueAt);
     }
 
     /// <summary>

@@ -22,8 +22,6 @@ public static class MatterStatus
         (Received, "单位已签收"), (Handling, "办理中"), (Replied, "已答复"), (Closed, "已办结"), (Review, "复查中"),
         (Reviewed, "已复查"), (ReReview, "复核中"), (Finalized, "复核终结"));
 
-    /// <summary>Statuses in which the matter is still being worked on (its file is open).</summary>
-    public static IReadOnlyList<string> Open { get; } = [Registered, Accepted, Assigned, Returned, Received, Handling, Review, ReReview];
 
     public static string Label(string status) => Labels.Label(status);
 }

@@ -27,7 +27,7 @@ public readonly record struct MatterCursor(long ReceivedMicros, long Id)
 {
     static readonly DateTime Epoch = DateTime.UnixEpoch;
 
-    public static MatterCursor Of(MatterListItem item) => new((DateTime.SpecifyKind(item.ReceivedAt, DateTimeKind.Utc) - Epoch).Ticks / 10, item.Id);
+    public static MatterCursor Of(MatterListItem item) => new((ChinaTime.Utc(item.ReceivedAt).UtcDateTime - Epoch).Ticks / 10, item.Id);
 
     public DateTime ReceivedAt => Epoch.AddTicks(ReceivedMicros * 10);
 

@@ -100,8 +100,6 @@ public static class TicketActions
         [TicketAction.Finish] = [TicketState.Serving],
     };
 
-    public static IReadOnlyList<string> StatesFor(TicketAction action) => From[action];
-
     public static bool Allows(TicketAction action, string? state) => state is not null && From[action].Contains(state);
 }
 

@@ -15,7 +15,7 @@ namespace OpsBoard.Web.Live;
 /// its center's screen group, anything else is refused, logged and disconnected.
 /// </summary>
 [AllowAnonymous]
-public sealed class LiveHub(DeviceTokens devices, LiveListener listener, Npgsql.NpgsqlDataSource dataSource, ILogger<LiveHub> logger) : Hub
+public sealed class LiveHub(LiveListener listener, Npgsql.NpgsqlDataSource dataSource, ILogger<LiveHub> logger) : Hub
 {
     public const string Path = "/hubs/live";
 
@@ -57,23 +57,14 @@ public sealed class LiveHub(DeviceTokens devices, LiveListener listener, Npgsql.
         var push = query?["push"].ToString() != "0";
         if (screen)
         {
-            int? centerId = null;
-            if (!string.IsNullOrEmpty(token))
+            if (http is null || await ScreenAccess.ViewerAsync(http) is not { } viewer)
             {
-                var device = await devices.ValidateAsync(token);
-                centerId = device?.CenterId;
-                if (device is not null && centerId is { } deviceCenter)
-                {
-                    // Its own group too, so a revocation reaches exactly the screens that hold this token.
-                    return [push ? LiveGroups.PushedScreen(deviceCenter) : LiveGroups.Screen(deviceCenter), LiveGroups.Device(device.Id)];
-                }
-            }
-            else if (user?.Identity?.IsAuthenticated == true && UserPrincipal.Actor(user).Holds(Permission.ViewWall))
-            {
-                centerId = UserPrincipal.CenterId(user);
+                return [];
             }
 
-            return centerId is { } id ? [push ? LiveGroups.PushedScreen(id) : LiveGroups.Screen(id)] : [];
+            var group = push ? LiveGroups.PushedScreen(viewer.CenterId) : LiveGroups.Screen(viewer.CenterId);
+            // A device also joins its own group, so a revocation reaches exactly the screens that hold its token.
+            return viewer.DeviceId is { } deviceId ? [group, LiveGroups.Device(deviceId)] : [group];
         }
 
         if (user?.Identity?.IsAuthenticated != true)
