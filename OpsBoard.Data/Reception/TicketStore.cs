@@ -20,21 +20,65 @@ public sealed record TicketRow(long Id, long VisitId, string Number, string Stat
 /// </summary>
 public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
-    public async Task SignInWindowAsync(int centerId, int windowId, int userId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Signs a user in to a window. A window someone else holds is taken over only when <paramref name="takeOver"/>
+    /// confirms it: the previous holder is signed out, told on their console, and the takeover is audited. Whatever
+    /// ticket is at the window stays there, now the new holder's.
+    /// </summary>
+    public async Task SignInWindowAsync(int centerId, int windowId, int userId, bool takeOver = false, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await RequireWindowAsync(connection, transaction, centerId, windowId);
-        var now = time.GetUtcNow();
-        // Signing in takes the window over: whoever sat there before is signed out.
-        const string sql = """
-            UPDATE window_session SET ended_at = @now WHERE window_id = @windowId AND ended_at IS NULL;
-            INSERT INTO window_session (window_id, user_id, started_at) VALUES (@windowId, @userId, @now);
+        const string elsewhereSql = """
+            SELECT w.name
+            FROM window_session s
+            JOIN service_window w ON w.id = s.window_id
+            WHERE s.user_id = @userId AND s.ended_at IS NULL AND s.window_id <> @windowId
+            LIMIT 1
             """;
-        await connection.ExecuteAsync(sql, new { windowId, userId, now }, transaction);
+        var elsewhere = await connection.ExecuteScalarAsync<string?>(elsewhereSql, new { userId, windowId }, transaction);
+        if (elsewhere is not null)
+        {
+            throw new FloorException($"您已在{elsewhere}签到，请先在该窗口签退，再到其他窗口签到。");
+        }
+
+        const string holderSql = """
+            SELECT s.id, s.user_id AS UserId, u.display_name AS Name, w.name AS WindowName
+            FROM window_session s
+            JOIN app_user u ON u.id = s.user_id
+            JOIN service_window w ON w.id = s.window_id
+            WHERE s.window_id = @windowId AND s.ended_at IS NULL
+            FOR UPDATE OF s
+            """;
+        var holder = await connection.QuerySingleOrDefaultAsync<WindowHolder>(holderSql, new { windowId }, transaction);
+        if (holder?.UserId == userId)
+        {
+            return;
+        }
+
+        if (holder is not null && !takeOver)
+        {
+            throw new WindowHeldException(holder.WindowName, holder.Name);
+        }
+
+        var now = time.GetUtcNow();
+        if (holder is not null)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE window_session SET ended_at = @now, ended_by = @userId WHERE id = @Id", new { holder.Id, now, userId }, transaction);
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry("window.taken_over", centerId, userId,
+                SubjectKind: "service_window", SubjectId: windowId, Detail: new { previousUserId = holder.UserId }));
+            await LiveJournal.AppendAsync(connection, transaction, "roster.window_taken_over", centerId, payload: new { windowId, previousUserId = holder.UserId });
+        }
+
+        await connection.ExecuteAsync(
+            "INSERT INTO window_session (window_id, user_id, started_at) VALUES (@windowId, @userId, @now)", new { windowId, userId, now }, transaction);
         await LiveJournal.AppendAsync(connection, transaction, "roster.window_staffed", centerId, payload: new { windowId });
         await transaction.CommitAsync(cancellationToken);
     }
+
+    sealed record WindowHolder(long Id, int UserId, string Name, string WindowName);
 
     public async Task SignOutWindowAsync(int centerId, int windowId, int userId, CancellationToken cancellationToken = default)
     {
@@ -142,7 +186,8 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     /// <summary>
     /// Hands the visitor on to another line (a department's joint window) or to one window, as a new ticket of that
-    /// line placed at the front, at the back, or where its original waiting time puts it.
+    /// line placed at the front, at the back, or where its original waiting time puts it. The number stays the one the
+    /// petitioner holds: the hall calls A005 at the joint window, not a C001 they have never seen.
     /// </summary>
     public Task<TicketRow> TransferAsync(int centerId, long ticketId, int userId, int targetLineId, int? targetWindowId, Placement placement,
         CancellationToken cancellationToken = default) =>
@@ -171,21 +216,19 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
                 _ => now.UtcDateTime,
             };
             await MoveAsync(connection, transaction, centerId, ticket.Id, TicketState.Transferred, ticket.WindowId, userId, "ticket.transferred");
-            var seq = await NextSequenceAsync(connection, transaction, targetLineId, day);
             const string insertSql = """
-                INSERT INTO ticket (center_id, visit_id, service_line_id, issued_on, seq, number, priority, priority_reason,
+                INSERT INTO ticket (center_id, visit_id, service_line_id, issued_on, number, priority, priority_reason,
                                     state, window_id, transferred_from, queue_at, issued_at)
-                SELECT center_id, visit_id, @targetLineId, @day, @seq, @number, priority, priority_reason,
+                SELECT center_id, visit_id, @targetLineId, @day, number, priority, priority_reason,
                        'waiting', @targetWindowId, id, @queueAt, @now
                 FROM ticket
                 WHERE id = @Id
                 RETURNING id
                 """;
-            var newId = await connection.ExecuteScalarAsync<long>(insertSql,
-                new { targetLineId, day, seq, number = $"{code}{seq:000}", targetWindowId, queueAt, now, ticket.Id }, transaction);
+            var newId = await connection.ExecuteScalarAsync<long>(insertSql, new { targetLineId, day, targetWindowId, queueAt, now, ticket.Id }, transaction);
             await OpenPeriodAsync(connection, transaction, newId, TicketState.Waiting, targetWindowId, now);
             await WaitingAreaAsync(connection, transaction, centerId, ticket.VisitId, userId, present: true);
-            await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", centerId, payload: new { id = newId, number = $"{code}{seq:000}", from = ticket.Number });
+            await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", centerId, payload: new { id = newId, ticket.Number, line = code });
             return await LoadAsync(connection, transaction, centerId, newId);
         }, cancellationToken);
 

@@ -10,6 +10,8 @@ public sealed record CurrentTicket(long Id, string Number, string State, bool Pr
 
 public sealed record WaitingTicket(long Id, string Number, bool Priority, DateTime IssuedAt, int NoShows, bool ForThisWindow);
 
+public sealed record WindowTakeover(string WindowName, string By, DateTime At);
+
 public sealed record TransferTarget(int LineId, string LineText, int? WindowId, string? WindowName);
 
 /// <summary>What a window's console shows: its session, its ticket, and the queue it calls from.</summary>
@@ -43,6 +45,28 @@ public sealed class WindowQueries(NpgsqlDataSource dataSource, TimeProvider time
             """;
         await using var connection = await dataSource.OpenConnectionAsync();
         return await connection.QuerySingleOrDefaultAsync<WindowChoice>(sql, new { centerId, userId });
+    }
+
+    /// <summary>
+    /// The user's last window session today, when someone else ended it by taking the window over and the user has not
+    /// signed in anywhere since: what their console tells them.
+    /// </summary>
+    public async Task<WindowTakeover?> TakenOverAsync(int centerId, int userId)
+    {
+        const string sql = """
+            SELECT w.name AS WindowName, u.display_name AS By, s.ended_at AS At
+            FROM window_session s
+            JOIN service_window w ON w.id = s.window_id
+            JOIN app_user u ON u.id = s.ended_by
+            WHERE s.user_id = @userId AND w.center_id = @centerId AND s.ended_at >= @dayStart
+              AND s.ended_by <> s.user_id
+              AND NOT EXISTS (SELECT 1 FROM window_session later WHERE later.user_id = @userId AND later.started_at > s.started_at)
+            ORDER BY s.ended_at DESC
+            LIMIT 1
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<WindowTakeover>(sql,
+            new { centerId, userId, dayStart = ChinaTime.StartOf(ChinaTime.Today(time)).ToUniversalTime() });
     }
 
     public async Task<CurrentTicket?> CurrentAsync(int windowId)

@@ -47,10 +47,11 @@ public static class LiveEndpoints
                 : new RazorComponentResult<HallBoard>(new { CenterId = centerId.Value });
         }).AllowAnonymous();
         // A window officer's queue differs per window, so it is fetched, never pushed.
-        app.MapGet("/window/fragments/queue", async Task<Results<RazorComponentResult, NotFound>> (HttpContext http, WindowQueries windows) =>
+        // 410 when the officer no longer holds a window (signed out elsewhere, or taken over): the console reloads and says so.
+        app.MapGet("/window/fragments/queue", async Task<Results<RazorComponentResult, StatusCodeHttpResult>> (HttpContext http, WindowQueries windows) =>
         {
             var session = await windows.SessionOfAsync(UserPrincipal.CenterId(http.User), UserPrincipal.UserId(http.User)!.Value);
-            return session is null ? TypedResults.NotFound() : new RazorComponentResult<WindowQueue>(new { WindowId = session.Id });
+            return session is null ? TypedResults.StatusCode(StatusCodes.Status410Gone) : new RazorComponentResult<WindowQueue>(new { WindowId = session.Id });
         }).RequireAuthorization(Permissions.Policy(Permission.ServeAtWindow));
         return app;
     }

@@ -17,7 +17,8 @@ public static class LiveRegions
         "visit" => [Totals, Queue, Occupancy, Kpi],
         "ticket" => [Serving, Queue, Hall, Kpi],
         "waiting" => [Occupancy],
-        "roster" => [Serving, Duty],
+        // Queue too: a window console whose window was taken over learns it when it next fetches its queue.
+        "roster" => [Serving, Duty, Queue],
         "evaluation" => [Kpi],
         "system" or "clock" or "slip" or "supervision" or "matter" => [Alerts],
         _ => [],

@@ -53,7 +53,9 @@
     if (!current) return;
     try {
       const response = await fetch(fragmentUrl(name), { credentials: "same-origin", cache: "no-store" });
-      if (response.status === 403) return refused();
+      // 403: a revoked device token; 410: a window console whose window was taken over. Either way the page itself
+      // says what happened, so show it afresh.
+      if (response.status === 403 || response.status === 410) return refused();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       if (!swap(name, await response.text())) throw new Error("empty fragment");
     } catch (error) {
@@ -63,8 +65,9 @@
   }
 
   // A revoked device token: the screen shows the refusal page instead of figures that no longer update.
+  // A fresh GET, never reload(): a page that was the answer to a form post would post the form again.
   function refused() {
-    location.reload();
+    location.replace(location.href);
   }
 
   const refreshAll = () => Promise.all(regions().map(r => refresh(r.dataset.region)));

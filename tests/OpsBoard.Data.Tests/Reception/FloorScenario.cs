@@ -28,6 +28,7 @@ public sealed class FloorScenario
     public required TicketStore Tickets { get; init; }
     public required FloorQueries Floor { get; init; }
     public required FloorStore Store { get; init; }
+    public required WindowQueries Windows { get; init; }
 
     public static readonly PersonalDataProtector Protector = new(Convert.FromBase64String(TestCluster.PersonalDataKey));
 
@@ -71,6 +72,7 @@ public sealed class FloorScenario
             Tickets = new TicketStore(dataSource, clock),
             Floor = new FloorQueries(dataSource, clock),
             Store = new FloorStore(dataSource, clock),
+            Windows = new WindowQueries(dataSource, clock),
         };
     }
 

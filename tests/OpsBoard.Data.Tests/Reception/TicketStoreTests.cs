@@ -170,9 +170,9 @@ public sealed class TicketStoreTests(DatabaseFixture db) : IClassFixture<Databas
     }
 
     [Theory]
-    [InlineData(Placement.Front, "B003")]
+    [InlineData(Placement.Front, "A001")]
     [InlineData(Placement.Back, "B001")]
-    [InlineData(Placement.ByWaitingTime, "B003")]
+    [InlineData(Placement.ByWaitingTime, "A001")]
     public async Task TransferAsync_ToDepartment_PlacesTheNewTicketAsAsked(Placement placement, string firstCalledAtB)
     {
         var floor = await FloorAsync();
@@ -187,7 +187,7 @@ public sealed class TicketStoreTests(DatabaseFixture db) : IClassFixture<Databas
         var moved = await floor.Tickets.TransferAsync(floor.CenterId, early.TicketId, floor.ClerkId, floor.LineB, null, placement);
         var next = await floor.Tickets.CallNextAsync(floor.CenterId, floor.WindowB, floor.OtherClerkId);
 
-        Assert.Equal("B003", moved.Number);
+        Assert.Equal("A001", moved.Number);
         Assert.Equal(firstCalledAtB, next!.Number);
         await using var connection = await db.DataSource.OpenConnectionAsync();
         Assert.Equal("transferred", await connection.ExecuteScalarAsync<string>("SELECT state FROM ticket WHERE id = @TicketId", new { early.TicketId }));
@@ -220,5 +220,62 @@ public sealed class TicketStoreTests(DatabaseFixture db) : IClassFixture<Databas
         var afterTransfer = (await floor.Floor.OccupancyAsync(floor.CenterId)).Single().Present;
 
         Assert.Equal([3, 0, 3], new[] { whileCalled, whileServed, afterTransfer });
+    }
+
+    [Fact]
+    public async Task TransferAsync_KeepsTheNumber_AndTakesNoNumberOfTheNewLine()
+    {
+        var floor = await FloorAsync();
+        var ticket = await floor.ArriveAsync();           // A001
+        await floor.ArriveAsync(floor.LineB);             // B001
+        await floor.Tickets.CallNextAsync(floor.CenterId, floor.Window1, floor.ClerkId);
+
+        var moved = await floor.Tickets.TransferAsync(floor.CenterId, ticket.TicketId, floor.ClerkId, floor.LineB, null, Placement.Front);
+        await floor.Tickets.SignInWindowAsync(floor.CenterId, floor.WindowB, floor.OtherClerkId);
+        var calledAtB = await floor.Tickets.CallNextAsync(floor.CenterId, floor.WindowB, floor.OtherClerkId);
+        var movedAgain = await floor.Tickets.TransferAsync(floor.CenterId, moved.Id, floor.OtherClerkId, floor.LineA, null, Placement.Back);
+        var nextAtB = await floor.ArriveAsync(floor.LineB);
+
+        Assert.Equal(["A001", "A001", "A001"], new[] { moved.Number, calledAtB!.Number, movedAgain.Number });
+        Assert.Equal("B002", nextAtB.Number);
+    }
+
+    [Fact]
+    public async Task SignInWindowAsync_HeldBySomeoneElse_AsksFirstThenTakesOverWithAuditAndNotice()
+    {
+        var floor = await FloorAsync();
+        var arrived = await floor.ArriveAsync();
+        await floor.Tickets.CallNextAsync(floor.CenterId, floor.Window1, floor.ClerkId);
+
+        var asked = await Assert.ThrowsAsync<WindowHeldException>(() =>
+            floor.Tickets.SignInWindowAsync(floor.CenterId, floor.Window1, floor.OtherClerkId));
+        var noticeBefore = await floor.Windows.TakenOverAsync(floor.CenterId, floor.ClerkId);
+        await floor.Tickets.SignInWindowAsync(floor.CenterId, floor.Window1, floor.OtherClerkId, takeOver: true);
+        var notice = await floor.Windows.TakenOverAsync(floor.CenterId, floor.ClerkId);
+        var servedByNewHolder = await floor.Tickets.StartServiceAsync(floor.CenterId, arrived.TicketId, floor.OtherClerkId);
+
+        Assert.Null(noticeBefore);
+        Assert.NotNull(notice);
+        Assert.Contains(asked.Holder, asked.Message);
+        Assert.Null(await floor.Windows.SessionOfAsync(floor.CenterId, floor.ClerkId));
+        Assert.Equal(TicketState.Serving, servedByNewHolder.State);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        var audited = await connection.ExecuteScalarAsync<int>("""
+            SELECT count(*) FROM audit_log
+            WHERE action = 'window.taken_over' AND user_id = @OtherClerkId AND subject_id = @Window1
+              AND (detail->>'previousUserId')::int = @ClerkId
+            """, new { floor.OtherClerkId, floor.Window1, floor.ClerkId });
+        Assert.Equal(1, audited);
+    }
+
+    [Fact]
+    public async Task SignInWindowAsync_AlreadyAtAnotherWindow_IsRefused()
+    {
+        var floor = await FloorAsync();
+
+        var refused = await Assert.ThrowsAsync<FloorException>(() =>
+            floor.Tickets.SignInWindowAsync(floor.CenterId, floor.WindowB, floor.ClerkId));
+
+        Assert.Contains("请先在该窗口签退", refused.Message);
     }
 }

@@ -36,6 +36,8 @@ public partial class WindowConsole
     WindowChoice? session;
     CurrentTicket? current;
     IReadOnlyList<TransferTarget> targets = [];
+    WindowTakeover? takenOver;
+    int? confirmingWindow;
     ActionOutcome? outcome;
 
     int CenterId => UserPrincipal.CenterId(HttpContext.User);
@@ -58,6 +60,7 @@ public partial class WindowConsole
         if (session is null)
         {
             windows = await Windows.WindowsAsync(CenterId);
+            takenOver = await Windows.TakenOverAsync(CenterId, UserId);
             return;
         }
 
@@ -91,7 +94,19 @@ public partial class WindowConsole
 
     Task SignInAsync(int windowId) => RunAsync(async () =>
     {
-        await Tickets.SignInWindowAsync(CenterId, windowId, UserId);
+        // The confirmation is a field of the same form, so the form keeps one name whether or not it asks.
+        var takeOver = HttpContext.Request.HasFormContentType && HttpContext.Request.Form["takeOver"] == "confirmed";
+        try
+        {
+            await Tickets.SignInWindowAsync(CenterId, windowId, UserId, takeOver);
+        }
+        catch (WindowHeldException)
+        {
+            // Asked, not done: the card of this window now offers 确认接替.
+            confirmingWindow = windowId;
+            throw;
+        }
+
         return null;
     });
 
@@ -130,7 +145,9 @@ public partial class WindowConsole
         }
 
         var moved = await Tickets.TransferAsync(CenterId, ticket.Id, UserId, lineId, windowId, placement);
-        return $"已转窗口，新号 {moved.Number}";
+        var target = (await Windows.TransferTargetsAsync(CenterId)).FirstOrDefault(t => t.LineId == lineId && t.WindowId == windowId);
+        var where = target?.WindowName ?? target?.LineText ?? "所选窗口";
+        return $"{moved.Number} 号已转至 {where}，号码不变，请来访人留意叫号";
     });
 
     async Task<CurrentTicket> RequireCurrentAsync()
