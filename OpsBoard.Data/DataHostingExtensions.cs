@@ -83,6 +83,8 @@ public static class DataHostingExtensions
         services.AddSingleton<ClockWatcher>();
         services.AddSingleton<AlertQueries>();
         services.AddSingleton<MatterQueries>();
+        services.AddSingleton<OpsBoard.Data.Metrics.MetricsQueries>();
+        services.AddSingleton<OpsBoard.Data.Metrics.MetricMonths>();
         services.AddSingleton<Supervisions>();
         services.AddSingleton<MatterIntake>();
         services.AddSingleton<CalendarLoader>();

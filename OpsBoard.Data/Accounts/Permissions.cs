@@ -25,6 +25,9 @@ public enum Permission
     ServeAtWindow,
     ManageFloor,
     ViewWall,
+    ViewMetrics,
+    CloseMonth,
+    ReopenMonth,
     Administer,
 }
 
@@ -68,6 +71,10 @@ public static class Permissions
         new(Permission.ServeAtWindow, "窗口叫号接谈", [Accounts.Roles.Clerk]),
         new(Permission.ManageFloor, "现场管理", [Accounts.Roles.Clerk, Accounts.Roles.DutyLeader]),
         new(Permission.ViewWall, "查看大屏", [.. Leaders, Accounts.Roles.Admin]),
+        // A unit leader sees the figures of their own unit only (the data layer filters by unit).
+        new(Permission.ViewMetrics, "查看、导出考核指标", [.. Leaders, Accounts.Roles.Statistician, Accounts.Roles.UnitLeader]),
+        new(Permission.CloseMonth, "月度关账", [Accounts.Roles.Statistician]),
+        new(Permission.ReopenMonth, "重新打开已关账月份", [Accounts.Roles.Director]),
         new(Permission.Administer, "系统设置", [Accounts.Roles.Admin]),
     ];
 

@@ -1,0 +1,219 @@
+using Dapper;
+using Npgsql;
+using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Calendar;
+
+namespace OpsBoard.Data.Metrics;
+
+/// <summary>A month's state for the metrics: provisional (figures computed now) or closed (figures frozen).</summary>
+public sealed record MetricMonth(DateOnly Month, string State, DateTime? ClosedAt, string? ClosedBy, string? ReopenReason)
+{
+    public bool IsClosed => State == MetricMonthState.Closed;
+}
+
+public static class MetricMonthState
+{
+    public const string Provisional = "provisional";
+    public const string Closed = "closed";
+    public const string Reopened = "reopened";
+
+    public static CodeSet Labels { get; } = new((Provisional, "临时数据"), (Closed, "已关账"), (Reopened, "已重新打开"));
+}
+
+/// <summary>Whose figures: a whole center, or only some responsible units (a unit leader sees their own unit).</summary>
+public sealed record MetricsScope(int CenterId, IReadOnlyList<int>? Units)
+{
+    public static MetricsScope Center(int centerId) => new(centerId, null);
+
+    public IEnumerable<KpiItem> Apply(IEnumerable<KpiItem> items) =>
+        Units is null ? items : items.Where(i => i.UnitId is { } u && Units.Contains(u));
+}
+
+/// <summary>One group of a breakdown: a unit, category, locality, source or level, with its figure.</summary>
+public sealed record KpiBreakdownRow(string Key, string Label, KpiFigure Figure);
+
+/// <summary>
+/// Reads KPI populations: computed from the live tables for a provisional month, or read from the frozen items of a
+/// closed one. Every figure on the wall, /metrics, the drill-down and the export is counted from these items.
+/// </summary>
+public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore calendars, TimeProvider time)
+{
+    public static IReadOnlyList<(string Code, string Label)> Dimensions { get; } =
+    [
+        ("unit", "责任单位"), ("category", "问题类别"), ("locality", "属地"), ("source", "来源"), ("level", "走访层级"),
+    ];
+
+    public DateOnly Today => ChinaTime.Today(time);
+
+    /// <summary>
+    /// What the actor may see: the whole center for a center role, their own units for a unit leader. Asking for a unit
+    /// they may not see is refused and audited.
+    /// </summary>
+    public async Task<MetricsScope> ScopeAsync(Actor actor, int? unitId = null)
+    {
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMetrics, unitId, "metrics", unitId);
+        var wholeCenter = actor.Roles.Any(r => r.UnitId is null && Permissions.Allows(r.Role, Permission.ViewMetrics));
+        return unitId is { } unit ? new MetricsScope(actor.CenterId, [unit]) : new MetricsScope(actor.CenterId, wholeCenter ? null : actor.Units);
+    }
+
+    public async Task<MetricMonth> MonthAsync(int centerId, DateOnly month)
+    {
+        const string sql = """
+            SELECT mm.month, mm.state, mm.closed_at AS ClosedAt, u.display_name AS ClosedBy, mm.reopen_reason AS ReopenReason
+            FROM metric_month mm
+            JOIN app_user u ON u.id = mm.closed_by
+            WHERE mm.center_id = @centerId AND mm.month = @month
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<MetricMonth>(sql, new { centerId, month })
+            ?? new MetricMonth(month, MetricMonthState.Provisional, null, null, null);
+    }
+
+    /// <summary>The items of one KPI in a month: frozen when the month is closed, else computed now.</summary>
+    public async Task<IReadOnlyList<KpiItem>> ItemsAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var items = await IsClosedAsync(connection, scope.CenterId, month)
+            ? await FrozenItemsAsync(connection, scope.CenterId, kpi, month)
+            : await ComputeAsync(connection, null, scope.CenterId, kpi, MetricPeriod.For(month, Today));
+        return scope.Units is null ? items : [.. scope.Apply(items)];
+    }
+
+    /// <summary>Every KPI's figure for a month, with last year's same period for the year-on-year ones.</summary>
+    public async Task<IReadOnlyList<KpiFigure>> FiguresAsync(MetricsScope scope, DateOnly month)
+    {
+        var figures = new List<KpiFigure>();
+        foreach (var kpi in Kpis.All)
+        {
+            figures.Add(await FigureAsync(scope, kpi, month));
+        }
+
+        return figures;
+    }
+
+    public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
+    {
+        var items = await ItemsAsync(scope, kpi, month);
+        double? lastYear = null;
+        if (kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear)
+        {
+            lastYear = KpiFigure.Of(kpi, scope.Apply(await LastYearItemsAsync(scope.CenterId, kpi, month))).Value;
+        }
+
+        return KpiFigure.Of(kpi, items, lastYear);
+    }
+
+    async Task<IReadOnlyList<KpiItem>> LastYearItemsAsync(int centerId, KpiDefinition kpi, DateOnly month)
+    {
+        var period = MetricPeriod.For(month, Today).SameMonthLastYear();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        // A closed month of last year compares with its frozen figures, unless this month is still running (same days only).
+        if (period.ToDay == period.Month.AddMonths(1) && await IsClosedAsync(connection, centerId, period.Month))
+        {
+            return await FrozenItemsAsync(connection, centerId, kpi, period.Month);
+        }
+
+        return await ComputeAsync(connection, null, centerId, kpi, period);
+    }
+
+    /// <summary>The KPI's value month by month, for the trend chart: the 13 months ending with <paramref name="month"/>.</summary>
+    public async Task<IReadOnlyList<(DateOnly Month, KpiFigure Figure)>> TrendAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
+    {
+        var trend = new List<(DateOnly, KpiFigure)>();
+        for (var m = month.AddMonths(-12); m <= month; m = m.AddMonths(1))
+        {
+            trend.Add((m, KpiFigure.Of(kpi, await ItemsAsync(scope, kpi, m))));
+        }
+
+        return trend;
+    }
+
+    /// <summary>The KPI split by one dimension; every group's figure is counted from the same items as the whole.</summary>
+    public async Task<IReadOnlyList<KpiBreakdownRow>> BreakdownAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month, string dimension)
+    {
+        var items = await ItemsAsync(scope, kpi, month);
+        var names = await NamesAsync(scope.CenterId);
+        return [.. items
+            .GroupBy(i => KeyOf(i, dimension))
+            .Select(g => new KpiBreakdownRow(g.Key, LabelOf(dimension, g.Key, names), KpiFigure.Of(kpi, g)))
+            .OrderByDescending(r => r.Figure.Denominator)];
+    }
+
+    /// <summary>The items behind a figure, optionally only one group of a breakdown and only those in (or out of) the numerator.</summary>
+    public static IEnumerable<KpiItem> Filter(IEnumerable<KpiItem> items, string? dimension, string? key, bool? inNumerator) =>
+        items.Where(i => (dimension is null || key is null || KeyOf(i, dimension) == key)
+                         && (inNumerator is null || i.InNumerator == inNumerator));
+
+    public static string KeyOf(KpiItem item, string dimension) => dimension switch
+    {
+        "unit" => item.UnitId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        "category" => item.Category ?? "",
+        "locality" => item.LocalityId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        "source" => item.Source ?? "",
+        "level" => item.Level ?? "",
+        _ => "",
+    };
+
+    public static string LabelOf(string dimension, string key, MetricNames names) => key == ""
+        ? "（未填）"
+        : dimension switch
+        {
+            "unit" or "locality" => names.Units.GetValueOrDefault(int.Parse(key, System.Globalization.CultureInfo.InvariantCulture), key),
+            "category" => names.Categories.GetValueOrDefault(key, key),
+            "source" => Matters.MatterSource.Labels.Label(key),
+            "level" => Reception.VisitLevel.Label(key),
+            _ => key,
+        };
+
+    public async Task<MetricNames> NamesAsync(int centerId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var units = await connection.QueryAsync<(int Id, string Name)>("SELECT id, name FROM unit WHERE center_id = @centerId", new { centerId });
+        var categories = await connection.QueryAsync<(string Code, string Name)>("SELECT code, name FROM matter_category");
+        return new MetricNames(units.ToDictionary(u => u.Id, u => u.Name), categories.ToDictionary(c => c.Code, c => c.Name));
+    }
+
+    internal async Task<IReadOnlyList<KpiItem>> ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int centerId,
+        KpiDefinition kpi, MetricPeriod period)
+    {
+        var rows = await connection.QueryAsync<ItemRow>(kpi.ItemsSql, new
+        {
+            centerId,
+            from = period.From,
+            to = period.To,
+            fromDay = period.FromDay,
+            toDay = period.ToDay,
+            rules = kpi.RuleCodes.ToArray(),
+        }, transaction);
+        var calendar = kpi.Measure == KpiMeasure.MeanWorkingDays ? await calendars.CurrentAsync() : null;
+        return [.. rows.Select(r => new KpiItem(kpi.Code, r.ItemKind, r.ItemId, r.MatterId, r.Code, r.At, r.InNumerator,
+            calendar is null || r.StartedAt is null ? null : WorkingDays(calendar, r.StartedAt.Value, r.At),
+            r.UnitId, r.Category, r.LocalityId, r.Source, r.Level))];
+    }
+
+    // Working days from the day after acceptance to the day of the reply: a reply on the day of acceptance took 0.
+    static double WorkingDays(WorkingCalendar calendar, DateTime from, DateTime to) =>
+        calendar.WorkingDaysBetween(ChinaTime.DayOf(from), ChinaTime.DayOf(to));
+
+    internal static async Task<bool> IsClosedAsync(NpgsqlConnection connection, int centerId, DateOnly month) =>
+        await connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM metric_month WHERE center_id = @centerId AND month = @month AND state = 'closed')",
+            new { centerId, month });
+
+    static async Task<IReadOnlyList<KpiItem>> FrozenItemsAsync(NpgsqlConnection connection, int centerId, KpiDefinition kpi, DateOnly month)
+    {
+        const string sql = """
+            SELECT kpi, item_kind AS ItemKind, item_id AS ItemId, matter_id AS MatterId, code, at, in_numerator AS InNumerator, value,
+                   unit_id AS UnitId, category, locality_id AS LocalityId, source, level
+            FROM metric_month_item
+            WHERE center_id = @centerId AND month = @month AND kpi = @Code
+            ORDER BY at, item_id
+            """;
+        return [.. await connection.QueryAsync<KpiItem>(sql, new { centerId, month, kpi.Code })];
+    }
+
+    sealed record ItemRow(string ItemKind, long ItemId, long? MatterId, string Code, DateTime At, bool InNumerator, DateTime? StartedAt,
+        int? UnitId, string? Category, int? LocalityId, string? Source, string? Level);
+}
+
+public sealed record MetricNames(IReadOnlyDictionary<int, string> Units, IReadOnlyDictionary<string, string> Categories);
