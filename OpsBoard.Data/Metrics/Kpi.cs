@@ -44,6 +44,12 @@ public sealed record KpiDefinition(
     string ItemsSql)
 {
     public string ItemLabel => KpiItemKind.Labels.Label(ItemKind);
+
+    /// <summary>The name where space is short (the wall's compact figures).</summary>
+    public string ShortName { get; init; } = Name;
+
+    /// <summary>The target where space is short.</summary>
+    public string ShortTarget { get; init; } = TargetText;
 }
 
 /// <summary>What one item of a KPI's population is.</summary>
@@ -125,6 +131,20 @@ public sealed record KpiFigure(KpiDefinition Kpi, int Numerator, int Denominator
             $"{Kpi.TargetText}（去年同期 {(LastYear is null ? "无数据" : Format(LastYear))}）",
         _ => Kpi.TargetText,
     };
+
+    /// <summary>Value and target for the wall's compact figures: "97.6%", "8.5 工作日", "目标≥85%", "去年 73.6%".</summary>
+    public string ShortValueText => Value is not { } v
+        ? "—"
+        : Kpi.Measure switch
+        {
+            KpiMeasure.Rate => $"{v:0.0}%",
+            KpiMeasure.MeanWorkingDays => $"{v:0.0} 工作日",
+            _ => $"{v:0} 人次",
+        };
+
+    public string ShortTargetText => Kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear
+        ? $"去年 {(LastYear is { } last ? (Kpi.Measure == KpiMeasure.Rate ? $"{last:0.0}%" : $"{last:0}") : "无数据")}"
+        : $"目标{Kpi.ShortTarget}";
 
     public string Format(double? value) => value is not { } v
         ? "—"

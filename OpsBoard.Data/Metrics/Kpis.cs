@@ -29,21 +29,21 @@ public static class Kpis
         "在期限内作出受理（交办、转送或不予受理）决定的事项", "登记转送交办期限在本期结束的事项",
         KpiMeasure.Rate, KpiDirection.AtLeast, 100, "100 %",
         "《大英县接待场所方案》三(二)2；《人民满意窗口方案》二；《信访工作条例》第二十一条",
-        [ClockKind.Transfer], KpiItemKind.Clock, ClockItems);
+        [ClockKind.Transfer], KpiItemKind.Clock, ClockItems) { ShortTarget = "100%" };
 
     public static KpiDefinition OnTimeClosure { get; } = new(
         "on_time_closure", "按期办结率",
         "在本地限期（含延期）内办结的事项", "本地限期办理期限在本期结束的事项",
         KpiMeasure.Rate, KpiDirection.AtLeast, 100, "100 %",
         "《人民满意窗口方案》二",
-        [ClockKind.LocalHandling, ClockKind.LocalHandlingRemote], KpiItemKind.Clock, ClockItems);
+        [ClockKind.LocalHandling, ClockKind.LocalHandlingRemote], KpiItemKind.Clock, ClockItems) { ShortTarget = "100%" };
 
     public static KpiDefinition ReplyOnTime { get; } = new(
         "reply_on_time", "有权处理机关按期答复率",
         "在办理期限（含延期）内书面答复的事项", "办理答复期限在本期结束的事项",
         KpiMeasure.Rate, KpiDirection.AtLeast, 100, "100 %",
         "《大英县接待场所方案》三(二)2；《信访工作条例》第三十二条",
-        [ClockKind.Handling], KpiItemKind.Clock, ClockItems);
+        [ClockKind.Handling], KpiItemKind.Clock, ClockItems) { ShortName = "按期答复率", ShortTarget = "100%" };
 
     public static KpiDefinition Participation { get; } = new(
         "participation", "参评率",
@@ -58,7 +58,7 @@ public static class Kpis
         FROM visit v
         LEFT JOIN matter m ON m.id = v.matter_id
         WHERE v.center_id = @centerId AND v.visit_day >= @fromDay AND v.visit_day < @toDay AND v.is_first_visit
-        """);
+        """) { ShortTarget = "≥85%" };
 
     // 满意 and 基本满意 both count as satisfied, as the evaluation card's 满意度 is reported by county offices.
     public static KpiDefinition Satisfaction { get; } = new(
@@ -76,7 +76,7 @@ public static class Kpis
         LEFT JOIN visit v ON v.id = e.visit_id
         LEFT JOIN matter m ON m.id = coalesce(e.matter_id, v.matter_id)
         WHERE e.at >= @from AND e.at < @to AND coalesce(v.center_id, m.center_id) = @centerId
-        """);
+        """) { ShortTarget = "≥85%" };
 
     public static KpiDefinition FirstTimeResolution { get; } = new(
         "first_time_resolution", "一次性化解率",
@@ -92,7 +92,7 @@ public static class Kpis
                NULL::text AS Level
         FROM matter m
         WHERE m.center_id = @centerId AND m.closed_at >= @from AND m.closed_at < @to
-        """);
+        """) { ShortName = "一次化解率" };
 
     // 当天接谈、当天转交: a visit the center hands to a responsible unit is with that unit by the end of the visit's day.
     public static KpiDefinition SameDayHandover { get; } = new(
@@ -110,7 +110,7 @@ public static class Kpis
         JOIN matter m ON m.id = v.matter_id
         WHERE v.center_id = @centerId AND v.visit_day >= @fromDay AND v.visit_day < @toDay
           AND v.outcome IN ('{VisitOutcome.HandedToUnit}', '{VisitOutcome.MatterRegistered}')
-        """);
+        """) { ShortTarget = "100%" };
 
     // 信访代办 serves first letters and visits in person (初信初访): phone and online matters are not eligible.
     public static KpiDefinition ProxyRate { get; } = new(
@@ -126,7 +126,7 @@ public static class Kpis
         FROM matter m
         WHERE m.center_id = @centerId AND m.received_at >= @from AND m.received_at < @to
           AND m.source IN ('{MatterSource.Visit}', '{MatterSource.Letter}')
-        """);
+        """) { ShortTarget = "≥50%" };
 
     /// <summary>
     /// The city's published average handling time, in working days: the 一个低于 target of 《人民满意窗口方案》二.
@@ -146,7 +146,7 @@ public static class Kpis
                NULL::text AS Level
         FROM matter m
         WHERE m.center_id = @centerId AND m.replied_at >= @from AND m.replied_at < @to AND m.accepted_at IS NOT NULL
-        """);
+        """) { ShortName = "平均时限", ShortTarget = $"≤{CityAverageHandlingDays:0}日" };
 
     public static KpiDefinition EscalatedVisits { get; } = new(
         "escalated_visits", "越级走访量",

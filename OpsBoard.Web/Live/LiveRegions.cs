@@ -20,7 +20,9 @@ public static class LiveRegions
         // Queue too: a window console whose window was taken over learns it when it next fetches its queue.
         "roster" => [Serving, Duty, Queue],
         "evaluation" => [Kpi],
-        "system" or "clock" or "slip" or "supervision" or "matter" => [Alerts],
+        // An acceptance, a reply, a closure or a clock ending moves the month's KPIs as well as the alerts.
+        "clock" or "matter" => [Alerts, Kpi],
+        "system" or "slip" or "supervision" => [Alerts],
         _ => [],
     };
 }

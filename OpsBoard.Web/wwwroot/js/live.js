@@ -72,22 +72,44 @@
 
   const refreshAll = () => Promise.all(regions().map(r => refresh(r.dataset.region)));
 
-  // ECharts gauges for occupancy; warn at 80 %, alarm at 100 %.
+  // ECharts gauges: occupancy (warn at 80 %, alarm at 100 %), and KPIs against their target (green at or above, red below).
   function drawGauges(scope) {
     if (!window.echarts) return;
     scope.querySelectorAll("[data-gauge]").forEach(el => {
       const chart = echarts.getInstanceByDom(el) || echarts.init(el, null, { renderer: "svg" });
-      chart.setOption({
-        series: [{
-          type: "gauge", min: 0, max: 120, splitNumber: 6, radius: "95%",
-          axisLine: { lineStyle: { width: 14, color: [[0.8 / 1.2, "#2e9d5b"], [1 / 1.2, "#e0a100"], [1, "#d9363e"]] } },
-          pointer: { width: 5 }, axisLabel: { color: "#9fb3c8", fontSize: 12 }, splitLine: { length: 10 },
-          detail: { formatter: "{value}%", color: "#fff", fontSize: 28, offsetCenter: [0, "70%"] },
-          title: { show: false },
-          data: [{ value: Number(el.dataset.value) }],
-        }],
-      });
+      chart.setOption(el.dataset.gauge === "kpi" ? kpiGauge(el) : occupancyGauge(el));
     });
+  }
+
+  function occupancyGauge(el) {
+    return {
+      series: [{
+        type: "gauge", min: 0, max: 120, splitNumber: 6, radius: "95%",
+        axisLine: { lineStyle: { width: 14, color: [[0.8 / 1.2, "#2e9d5b"], [1 / 1.2, "#e0a100"], [1, "#d9363e"]] } },
+        pointer: { width: 5 }, axisLabel: { color: "#9fb3c8", fontSize: 12 }, splitLine: { length: 10 },
+        detail: { formatter: "{value}%", color: "#fff", fontSize: 28, offsetCenter: [0, "70%"] },
+        title: { show: false },
+        data: [{ value: Number(el.dataset.value) }],
+      }],
+    };
+  }
+
+  function kpiGauge(el) {
+    const target = Number(el.dataset.target || 0);
+    const hasValue = el.dataset.value !== "";
+    const colour = { Met: "#2e9d5b", Missed: "#d9363e" }[el.dataset.standing] || "#4a5d75";
+    return {
+      series: [{
+        type: "gauge", min: 0, max: 100, radius: "100%", center: ["50%", "62%"], startAngle: 200, endAngle: -20,
+        // The band below the target is red, from the target up green: the target is where the colours meet.
+        axisLine: { lineStyle: { width: 12, color: [[target / 100, "#7a1f24"], [1, "#124d2c"]] } },
+        progress: { show: hasValue, width: 12, itemStyle: { color: colour } },
+        pointer: { show: false }, axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
+        anchor: { show: false }, title: { show: false },
+        detail: { formatter: hasValue ? "{value}%" : "—", color: colour === "#4a5d75" ? "#9fb3c8" : "#fff", fontSize: 32, offsetCenter: [0, "10%"] },
+        data: [{ value: hasValue ? Number(el.dataset.value) : 0 }],
+      }],
+    };
   }
 
   // Hall voice call, off by default: the browser's own Chinese speech synthesis. Every call and every recall
