@@ -45,8 +45,9 @@ public static class DataHostingExtensions
             connectionString = server.ConnectionString();
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
             services.AddSingleton(server);
-            // Registered first, so it stops last: after every service that uses the database.
-            services.AddHostedService<EmbeddedPostgresLifetime>();
+            services.AddSingleton<EmbeddedPostgresSupervisor>();
+            // Registered first, so it stops the server last: after every service that uses the database.
+            services.AddHostedService(sp => sp.GetRequiredService<EmbeddedPostgresSupervisor>());
         }
         else
         {
@@ -128,13 +129,6 @@ public static class DataHostingExtensions
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return server;
     }
-}
-
-sealed class EmbeddedPostgresLifetime(EmbeddedPostgres server) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public async Task StopAsync(CancellationToken cancellationToken) => await server.DisposeAsync();
 }
 
 /// <summary>Applies migrations and, on an empty database, seeds the demo county, before the app serves anything.</summary>

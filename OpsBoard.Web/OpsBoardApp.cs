@@ -30,6 +30,7 @@ public static class OpsBoardApp
         builder.AddOpsBoardJobs();
         builder.AddOpsBoardAccounts();
         builder.AddOpsBoardLive();
+        builder.AddOpsBoardHealth();
         builder.Services.AddRazorComponents();
         builder.Services.AddProblemDetails();
         // Chinese text stays readable in the HTML instead of turning into numeric entities.
@@ -44,6 +45,7 @@ public static class OpsBoardApp
         // A fresh scope: a page that answered 404 has already initialised this request's navigation manager.
         app.UseStatusCodePagesWithReExecute("/error/{0}", createScopeForStatusCodePages: true);
         app.UseStaticFiles();
+        app.UseDatabaseOutagePage();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

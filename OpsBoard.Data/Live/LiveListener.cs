@@ -22,6 +22,8 @@ public sealed class LiveListener(NpgsqlDataSource dataSource, ILogger<LiveListen
     readonly Dictionary<long, DateTime> holes = [];
     readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     long highWaterMark = -1;
+    volatile bool connected;
+    volatile string? lastFailure;
 
     public ChannelReader<LiveEvent> Events => events.Reader;
 
@@ -30,6 +32,12 @@ public sealed class LiveListener(NpgsqlDataSource dataSource, ILogger<LiveListen
 
     /// <summary>Completes once the listener has subscribed, so nothing committed afterwards can be missed.</summary>
     public Task Ready => ready.Task;
+
+    /// <summary>Whether the listener holds its LISTEN connection now; false from the moment it lost it until it is back.</summary>
+    public bool Connected => connected;
+
+    /// <summary>Why the connection was last lost, while it is down.</summary>
+    public string? LastFailure => lastFailure;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,6 +54,8 @@ public sealed class LiveListener(NpgsqlDataSource dataSource, ILogger<LiveListen
                     Interlocked.Exchange(ref highWaterMark, await connection.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM live_event"));
                 }
 
+                connected = true;
+                lastFailure = null;
                 ready.TrySetResult();
                 backoff = TimeSpan.FromMilliseconds(250);
                 logger.LogInformation("Live listener subscribed at event {HighWaterMark}", HighWaterMark);
@@ -62,12 +72,15 @@ public sealed class LiveListener(NpgsqlDataSource dataSource, ILogger<LiveListen
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
+                connected = false;
+                lastFailure = e.Message;
                 logger.LogWarning("Live listener lost the database ({Message}); reconnecting in {Delay} ms", e.Message, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
 
+        connected = false;
         events.Writer.TryComplete();
     }
 

@@ -27,7 +27,7 @@ public sealed record EmbeddedPostgresOptions
 public sealed class EmbeddedPostgresException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// A private PostgreSQL cluster: initdb once, start on loopback, stop on dispose.
+/// A private PostgreSQL cluster: initdb once, start on loopback, restart when asked after the server died, stop on dispose.
 /// PostgreSQL refuses to run as root, so as root every server command runs as the postgres OS user.
 /// </summary>
 public sealed class EmbeddedPostgres : IAsyncDisposable
@@ -36,10 +36,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     const string ServerUser = "postgres";
 
     readonly EmbeddedPostgresOptions options;
-    readonly ILogger logger;
     readonly string binDirectory;
     readonly bool runAsServerUser;
+    // A restart and the final stop must not overlap: a stop during a restart would leave a server nobody stops.
+    readonly SemaphoreSlim gate = new(1, 1);
+    ILogger logger;
     bool ownsServer;
+    bool stopped;
+    int? serverPid;
 
     EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger logger, string binDirectory)
     {
@@ -52,6 +56,20 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     public string DataDirectory { get; }
     public int Port { get; private set; }
+
+    /// <summary>The postmaster's process id, as read when it was started or attached to.</summary>
+    public int? ProcessId => serverPid;
+
+    /// <summary>
+    /// Whether the server process still runs. A killed server left unreaped (a container without an init) is a zombie
+    /// with no command line, so it counts as gone.
+    /// </summary>
+    public bool IsRunning => serverPid is { } pid && IsPostgresProcess(pid);
+
+    string LogFile => Path.Combine(DataDirectory, "server.log");
+
+    /// <summary>The start-up logger lives only until the host exists; the host's logging takes over from there.</summary>
+    public void UseLogger(ILogger hostLogger) => logger = hostLogger;
 
     public string ConnectionString(string? database = null) => new NpgsqlConnectionStringBuilder
     {
@@ -79,8 +97,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             await InitDbAsync(cancellationToken);
         }
 
-        if (TryAttachToRunningServer())
+        if (TryFindRunningServer(out var runningPort))
         {
+            Port = runningPort;
             logger.LogInformation("Attached to the PostgreSQL server already running on {DataDirectory}, port {Port}", DataDirectory, Port);
         }
         else
@@ -89,6 +108,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             ownsServer = true;
         }
 
+        serverPid = ReadPid();
         await WaitForConnectionsAsync(cancellationToken);
         await EnsureDatabaseAsync(cancellationToken);
         logger.LogInformation("Embedded PostgreSQL ready on 127.0.0.1:{Port} in {Elapsed} ms (data: {DataDirectory})",
@@ -160,11 +180,74 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     }
 
     /// <summary>
-    /// A postmaster.pid left by a crash points at a dead process (or one reused by something else): remove it.
+    /// Starts the server again after it died, on the same port, since every connection string of this node names it.
+    /// PostgreSQL's crash recovery replays the WAL, so everything committed before the crash is there again. When
+    /// another node on the same data directory restarted it first, this node attaches instead. Throws
+    /// <see cref="EmbeddedPostgresException"/> while it cannot start (old server processes still exiting, the port taken):
+    /// the caller tries again later.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(stopped, this);
+            if (IsRunning)
+            {
+                return;
+            }
+
+            if (TryFindRunningServer(out var runningPort))
+            {
+                if (runningPort != Port)
+                {
+                    throw new EmbeddedPostgresException(
+                        $"Another node restarted PostgreSQL on port {runningPort}, but this node's connections use port {Port}.");
+                }
+
+                logger.LogInformation("Attached to the PostgreSQL server another node restarted on port {Port}", Port);
+            }
+            else
+            {
+                var exit = await PgCtlStartAsync(Port, cancellationToken);
+                if (exit.Code != 0)
+                {
+                    throw new EmbeddedPostgresException($"PostgreSQL did not start again (pg_ctl exit {exit.Code}). Server log {LogFile}: {ReadTail(LogFile)}");
+                }
+
+                ownsServer = true;
+            }
+
+            serverPid = ReadPid();
+            await WaitForConnectionsAsync(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    int? ReadPid()
+    {
+        try
+        {
+            var first = File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).FirstOrDefault();
+            return int.TryParse(first, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A postmaster.pid left by a crash points at a dead process (or one reused by something else): remove it, since
+    /// PostgreSQL itself takes a zombie for a live server and refuses to start.
     /// A live server on our data directory (e.g. a second node in embedded mode) is reused rather than fought.
     /// </summary>
-    bool TryAttachToRunningServer()
+    bool TryFindRunningServer(out int port)
     {
+        port = 0;
         var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
         if (!File.Exists(pidFile))
         {
@@ -172,9 +255,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
 
         var lines = File.ReadAllLines(pidFile);
-        if (lines.Length >= 4 && int.TryParse(lines[0], out var pid) && IsPostgresProcess(pid) && int.TryParse(lines[3], out var port))
+        if (lines.Length >= 4 && int.TryParse(lines[0], out var pid) && IsPostgresProcess(pid) && int.TryParse(lines[3], out port))
         {
-            Port = port;
             return true;
         }
 
@@ -202,7 +284,6 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     async Task StartServerAsync(CancellationToken cancellationToken)
     {
-        var log = Path.Combine(DataDirectory, "server.log");
         for (var attempt = 1; ; attempt++)
         {
             Port = options.Port > 0 && attempt == 1 ? options.Port : FreeLoopbackPort();
@@ -211,24 +292,27 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
                 logger.LogWarning("Port {Configured} is in use; PostgreSQL takes port {Port} instead", options.Port, Port);
             }
 
-            var exit = await RunAsync(Path.Combine(binDirectory, "pg_ctl"),
-                ["start", "-D", DataDirectory, "-l", log, "-w", "-t", "60", "-o", $"-p {Port}"],
-                cancellationToken, throwOnError: false);
+            var exit = await PgCtlStartAsync(Port, cancellationToken);
             if (exit.Code == 0)
             {
                 return;
             }
 
-            var tail = ReadTail(log);
+            var tail = ReadTail(LogFile);
             // Another process took the port between our probe and the server's bind: try a new one.
             if (attempt < 3 && tail.Contains("Address already in use", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            throw new EmbeddedPostgresException($"PostgreSQL did not start (pg_ctl exit {exit.Code}). Server log {log}: {tail}");
+            throw new EmbeddedPostgresException($"PostgreSQL did not start (pg_ctl exit {exit.Code}). Server log {LogFile}: {tail}");
         }
     }
+
+    Task<ExitResult> PgCtlStartAsync(int port, CancellationToken cancellationToken) =>
+        RunAsync(Path.Combine(binDirectory, "pg_ctl"),
+            ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", $"-p {port}"],
+            cancellationToken, throwOnError: false);
 
     async Task WaitForConnectionsAsync(CancellationToken cancellationToken)
     {
@@ -269,21 +353,30 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!ownsServer)
+        await gate.WaitAsync();
+        try
         {
-            return;
-        }
+            stopped = true;
+            if (!ownsServer)
+            {
+                return;
+            }
 
-        ownsServer = false;
-        var exit = await RunAsync(Path.Combine(binDirectory, "pg_ctl"),
-            ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], CancellationToken.None, throwOnError: false);
-        if (exit.Code == 0)
-        {
-            logger.LogInformation("Embedded PostgreSQL stopped");
+            ownsServer = false;
+            var exit = await RunAsync(Path.Combine(binDirectory, "pg_ctl"),
+                ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], CancellationToken.None, throwOnError: false);
+            if (exit.Code == 0)
+            {
+                logger.LogInformation("Embedded PostgreSQL stopped");
+            }
+            else
+            {
+                logger.LogWarning("pg_ctl stop exited {Code}: {Output}", exit.Code, exit.Output);
+            }
         }
-        else
+        finally
         {
-            logger.LogWarning("pg_ctl stop exited {Code}: {Output}", exit.Code, exit.Output);
+            gate.Release();
         }
     }
 

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Dapper;
 using Npgsql;
 using OpsBoard.Data.Personal;
+using OpsBoard.Data.Postgres;
 
 namespace OpsBoard.Data.Reception;
 
@@ -14,11 +16,17 @@ public sealed record PetitionerHistory(PetitionerFound Petitioner, IReadOnlyList
 
 public sealed record Choice(string Value, string Text, string? GroupName);
 
+/// <summary>Every list the desk form picks from.</summary>
+public sealed record DeskChoices(IReadOnlyList<Choice> Categories, IReadOnlyList<Choice> ServiceLines, IReadOnlyList<Choice> Localities,
+    IReadOnlyList<Choice> WaitingAreas);
+
 public sealed record TicketView(long Id, string Number, string LineName, DateTime IssuedAt, bool Priority, int AheadOfIt, string CenterName);
 
 /// <summary>What the registration desk looks up before it issues anything.</summary>
 public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtector protector)
 {
+    readonly ConcurrentDictionary<int, DeskChoices> lastChoices = new();
+
     const string PetitionerColumns = """
         p.id, p.name, p.id_number_tail AS IdTail, p.phone, u.name AS Locality
         """;
@@ -89,6 +97,25 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtect
         var visits = await connection.QueryAsync<PastVisit>(visitsSql, new { centerId, petitionerId });
         var matters = await connection.QueryAsync<OpenMatter>(mattersSql, new { centerId, petitionerId });
         return new PetitionerHistory(petitioner, [.. visits], [.. matters]);
+    }
+
+    /// <summary>
+    /// The desk form's lists, read fresh. The lists last read are kept per center and answered only while the database
+    /// cannot be reached, so a registration posted during an outage is shown back with every choice the clerk made.
+    /// </summary>
+    public async Task<DeskChoices> FormChoicesAsync(int centerId)
+    {
+        try
+        {
+            var choices = new DeskChoices(
+                await CategoriesAsync(), await ServiceLinesAsync(centerId), await LocalitiesAsync(centerId), await WaitingAreasAsync(centerId));
+            lastChoices[centerId] = choices;
+            return choices;
+        }
+        catch (Exception e) when (DatabaseOutage.Is(e) && lastChoices.TryGetValue(centerId, out var last))
+        {
+            return last;
+        }
     }
 
     public async Task<IReadOnlyList<Choice>> CategoriesAsync() =>

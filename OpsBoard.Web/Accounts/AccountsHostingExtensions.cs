@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Postgres;
 
 namespace OpsBoard.Web.Accounts;
 
@@ -44,12 +45,25 @@ public static class AccountsHostingExtensions
         return builder;
     }
 
-    /// <summary>A disabled account, or one whose password or roles changed, loses its sessions at the next request.</summary>
+    /// <summary>
+    /// A disabled account, or one whose password or roles changed, loses its sessions at the next request.
+    /// While the database is down the session is kept unchecked for that request: nothing can be read or changed
+    /// without the database anyway, and signing everyone out would throw away the forms they are about to resubmit.
+    /// </summary>
     static async Task RevalidateAsync(CookieValidatePrincipalContext context)
     {
         var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
         var id = UserPrincipal.UserId(context.Principal);
-        var user = id is null ? null : await users.FindAsync(id.Value, context.HttpContext.RequestAborted);
+        AppUser? user;
+        try
+        {
+            user = id is null ? null : await users.FindAsync(id.Value, context.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (DatabaseOutage.Is(e))
+        {
+            return;
+        }
+
         if (user is null || user.SecurityStamp.ToString() != context.Principal?.FindFirstValue(UserPrincipal.StampClaim))
         {
             context.RejectPrincipal();

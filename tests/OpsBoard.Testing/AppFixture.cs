@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpsBoard.Web;
@@ -15,7 +16,7 @@ namespace OpsBoard.Testing;
 /// </summary>
 public class AppFixture : IAsyncLifetime
 {
-    readonly DatabaseFixture database;
+    readonly DatabaseFixture? database;
     readonly bool ownsDatabase;
     WebApplication? app;
     bool running;
@@ -24,7 +25,7 @@ public class AppFixture : IAsyncLifetime
     {
     }
 
-    protected AppFixture(DatabaseFixture database, bool ownsDatabase)
+    protected AppFixture(DatabaseFixture? database, bool ownsDatabase)
     {
         this.database = database;
         this.ownsDatabase = ownsDatabase;
@@ -33,12 +34,12 @@ public class AppFixture : IAsyncLifetime
     /// <summary>A second node on the same database, as behind a load balancer.</summary>
     public static async Task<AppFixture> SecondNodeAsync(AppFixture first)
     {
-        var node = new AppFixture(first.database, ownsDatabase: false);
+        var node = new AppFixture(first.Database, ownsDatabase: false);
         await node.StartAsync();
         return node;
     }
 
-    public DatabaseFixture Database => database;
+    public DatabaseFixture Database => database ?? throw new InvalidOperationException("This app runs its own embedded database");
 
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
@@ -48,7 +49,7 @@ public class AppFixture : IAsyncLifetime
     {
         if (ownsDatabase)
         {
-            await database.InitializeAsync();
+            await Database.InitializeAsync();
         }
 
         await StartAsync();
@@ -62,9 +63,7 @@ public class AppFixture : IAsyncLifetime
         {
             builder.Logging.SetMinimumLevel(LogLevel.Error);
             builder.Configuration["urls"] = $"http://127.0.0.1:{port}";
-            builder.Configuration["ConnectionStrings:OpsBoard"] = database.ConnectionString;
-            builder.Configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
-            builder.Configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");
+            Configure(builder.Configuration);
         }, new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = SourceTree.WebProject });
         await app.StartAsync();
         running = true;
@@ -73,11 +72,18 @@ public class AppFixture : IAsyncLifetime
         await WaitUntilHealthyAsync();
     }
 
+    protected virtual void Configure(IConfiguration configuration)
+    {
+        configuration["ConnectionStrings:OpsBoard"] = Database.ConnectionString;
+        configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
+        configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");
+    }
+
     /// <summary>The scheduler starts just after the host does; tests begin once /healthz says everything is up.</summary>
-    async Task WaitUntilHealthyAsync()
+    public async Task WaitUntilHealthyAsync(int seconds = 30)
     {
         using var client = CreateClient();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
         {
             var response = await client.GetAsync("/healthz");
@@ -112,13 +118,13 @@ public class AppFixture : IAsyncLifetime
             BaseAddress = BaseAddress,
         };
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await StopAsync();
         app = null;
         if (ownsDatabase)
         {
-            await database.DisposeAsync();
+            await Database.DisposeAsync();
         }
     }
 }

@@ -19,9 +19,12 @@ public static class WebTestExtensions
     /// Fills and posts a form of the page. <paramref name="handler"/> names the form by its Blazor form name
     /// (the hidden <c>_handler</c> field); a trailing * matches a prefix; "form" takes the first form.
     /// </summary>
-    public static async Task<HttpResponseMessage> SubmitAsync(this HttpClient client, string path, string handler, IDictionary<string, string> fields)
+    public static async Task<HttpResponseMessage> SubmitAsync(this HttpClient client, string path, string handler, IDictionary<string, string> fields) =>
+        await client.SubmitAsync(await client.GetPageAsync(path), path, handler, fields);
+
+    /// <summary>Fills and posts a form of a page already read, as a person does who sends the form again.</summary>
+    public static async Task<HttpResponseMessage> SubmitAsync(this HttpClient client, IHtmlDocument page, string path, string handler, IDictionary<string, string> fields)
     {
-        var page = await client.GetPageAsync(path);
         var form = page.QuerySelectorAll<IHtmlFormElement>("form").FirstOrDefault(f =>
         {
             var name = f.QuerySelector<IHtmlInputElement>("input[name=_handler]")?.Value ?? "";

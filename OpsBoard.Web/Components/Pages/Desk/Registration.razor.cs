@@ -65,10 +65,7 @@ public partial class Registration
             Input.Representatives.Add(new());
         }
 
-        categories = await Desk.CategoriesAsync();
-        lines = await Desk.ServiceLinesAsync(CenterId);
-        localities = await Desk.LocalitiesAsync(CenterId);
-        areas = await Desk.WaitingAreasAsync(CenterId);
+        (categories, lines, localities, areas) = await Desk.FormChoicesAsync(CenterId);
     }
 
     async Task SearchAsync()
@@ -90,7 +87,16 @@ public partial class Registration
             return;
         }
 
-        found = await Desk.FindAsync(CenterId, Search.IdNumber, Search.Name, Search.Phone);
+        var lookUp = await ActionOutcome.RunAsync(HttpContext, Logger, LookUpAsync, "");
+        if (lookUp.Refused)
+        {
+            searchError = lookUp.Message;
+        }
+    }
+
+    async Task LookUpAsync()
+    {
+        found = await Desk.FindAsync(CenterId, Search!.IdNumber, Search.Name, Search.Phone);
         if (found.Count == 1)
         {
             history = await Desk.HistoryAsync(CenterId, found[0].Id);
@@ -140,8 +146,8 @@ public partial class Registration
             Logger.LogInformation("Registration refused: {Errors}", string.Join("; ", registerErrors.Keys));
         }
 
-        // Keep the petitioner's history in view while the clerk corrects the form.
-        if (ChineseIdNumber.TryParse(Input.IdNumber, out _, out _))
+        // Keep the petitioner's history in view while the clerk corrects the form (there is none to read in an outage).
+        if (outcome is not { Unavailable: true } && ChineseIdNumber.TryParse(Input.IdNumber, out _, out _))
         {
             found = await Desk.FindAsync(CenterId, Input.IdNumber, null, null);
             history = found.Count == 1 ? await Desk.HistoryAsync(CenterId, found[0].Id) : null;
