@@ -77,6 +77,7 @@ public static class DataHostingExtensions
         services.AddSingleton<TicketStore>();
         services.AddSingleton<VisitRegistry>();
         services.AddSingleton<DeskQueries>();
+        services.AddSingleton<PetitionerCards>();
         services.AddSingleton<WindowQueries>();
         services.AddSingleton<FloorStore>();
         services.AddSingleton<MatterClocks>();

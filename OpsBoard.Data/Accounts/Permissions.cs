@@ -29,6 +29,8 @@ public enum Permission
     CloseMonth,
     ReopenMonth,
     Administer,
+    ViewPetitionerContact,
+    RevealIdNumber,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -76,6 +78,13 @@ public static class Permissions
         new(Permission.CloseMonth, "月度关账", [Accounts.Roles.Statistician]),
         new(Permission.ReopenMonth, "重新打开已关账月份", [Accounts.Roles.Director]),
         new(Permission.Administer, "系统设置", [Accounts.Roles.Admin]),
+
+        // Personal data (条例 第三十条 and the office's confidentiality rule): the people who register, receive, decide
+        // on or handle a petitioner's matter see who the petitioner is and how to reach them — the unit's officer needs
+        // the phone for 一问一核实 — a unit only for its own matters. The statistician and the admin see masked values.
+        // A full ID number is shown to the same people only on request, one audited reveal at a time.
+        new(Permission.ViewPetitionerContact, "查看信访人姓名、电话", [.. Leaders, Accounts.Roles.Clerk, .. Unit]),
+        new(Permission.RevealIdNumber, "显示完整证件号", [.. Leaders, Accounts.Roles.Clerk, .. Unit]),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);

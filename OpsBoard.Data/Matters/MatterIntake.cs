@@ -7,7 +7,11 @@ using OpsBoard.Data.Personal;
 
 namespace OpsBoard.Data.Matters;
 
-public sealed record NewMatter(string Source, string Name, string IdNumber, string? Phone, string Category, string Summary, int? LocalityId, bool IsAccusation);
+public sealed record NewMatter(string Source, string Name, string IdNumber, string? Phone, string Category, string Summary, int? LocalityId, bool IsAccusation)
+{
+    /// <summary>The <see cref="Rename.Key"/> the clerk confirmed when the ID number is on file under another name.</summary>
+    public IReadOnlyCollection<string> ConfirmedRenames { get; init; } = [];
+}
 
 /// <summary>Matters that arrive by letter, online or by phone (visits are registered at the desk).</summary>
 public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtector protector, MatterClocks clocks, TimeProvider time)
@@ -75,7 +79,8 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
         var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var petitionerId = await Petitioners.UpsertAsync(connection, transaction, protector, actor.CenterId, input.Name, number, input.Phone, input.LocalityId);
+        var petitionerId = await Petitioners.UpsertAsync(connection, transaction, protector, actor.CenterId, actor.UserId, input.Name, number, input.Phone,
+            input.LocalityId, input.ConfirmedRenames, now);
         var id = await OpenAsync(connection, transaction, new Opening(actor.CenterId, actor.UserId, input.Source, input.Category, input.Summary,
             petitionerId, input.LocalityId, Collective: false, input.IsAccusation), now);
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("matter.register", actor.CenterId, actor.UserId, SubjectKind: "matter", SubjectId: id));

@@ -18,9 +18,6 @@ public readonly record struct ChineseIdNumber
 
     public string Tail => Value[^4..];
 
-    /// <summary>Shown to staff who may not see the whole number: region and tail only.</summary>
-    public string Masked => $"{Value[..6]}********{Value[^4..]}";
-
     public override string ToString() => Value;
 
     public static bool TryParse(string? text, out ChineseIdNumber number, out string error)

@@ -1,12 +1,23 @@
 using System.Collections.Concurrent;
 using Dapper;
 using Npgsql;
+using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Personal;
 using OpsBoard.Data.Postgres;
 
 namespace OpsBoard.Data.Reception;
 
-public sealed record PetitionerFound(long Id, string Name, string? IdTail, string? Phone, string? Locality);
+/// <summary>
+/// A petitioner found at the desk, as this user may see them, with the locality on file. <see cref="Identified"/>: found
+/// by ID number or by name and phone — not on a name alone, so the phone on file was not shown.
+/// </summary>
+public sealed record PetitionerFound(PetitionerCard Card, string? Locality, bool Identified);
+
+/// <summary>
+/// What a look-up found. <see cref="SameNameOtherPhone"/>: nobody with that name and phone, but someone with that name —
+/// said, so the clerk asks again, without showing the phone on file.
+/// </summary>
+public sealed record DeskLookup(IReadOnlyList<PetitionerFound> Found, bool SameNameOtherPhone);
 
 public sealed record PastVisit(long VisitId, DateOnly Day, string? MatterCode, string? Category, string Level, int Headcount, bool IsFirstVisit);
 
@@ -23,57 +34,81 @@ public sealed record DeskChoices(IReadOnlyList<Choice> Categories, IReadOnlyList
 public sealed record TicketView(long Id, string Number, string LineName, DateTime IssuedAt, bool Priority, int AheadOfIt, string CenterName);
 
 /// <summary>What the registration desk looks up before it issues anything.</summary>
-public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtector protector)
+public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtector protector, PetitionerCards cards)
 {
     readonly ConcurrentDictionary<int, DeskChoices> lastChoices = new();
 
-    const string PetitionerColumns = """
-        p.id, p.name, p.id_number_tail AS IdTail, p.phone, u.name AS Locality
-        """;
+    public const int MaxFound = 20;
 
-    public async Task<IReadOnlyList<PetitionerFound>> FindAsync(int centerId, string? idNumber, string? name, string? phone, CancellationToken cancellationToken = default)
+    /// <summary>Earlier visits listed at the desk, newest first.</summary>
+    public const int VisitsShown = 50;
+
+    sealed record FoundRow(long Id, string Name, string? Phone, byte[]? IdNumberEnc, string? Locality);
+
+    /// <summary>
+    /// By ID number (exact, through its keyed hash), or by name and, if given, phone. A person identified by the ID
+    /// number or by the phone itself is shown as the matrix allows; a match on the name alone shows the phone masked,
+    /// or any name typed at the desk would hand out that person's phone.
+    /// </summary>
+    public async Task<DeskLookup> FindAsync(Actor actor, string? idNumber, string? name, string? phone, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         if (!string.IsNullOrWhiteSpace(idNumber))
         {
             var number = ChineseIdNumber.Parse(idNumber);
-            var sql = $"""
-                SELECT {PetitionerColumns}
+            const string byId = $"""
+                SELECT {PetitionerCards.RecordColumns}, u.name AS Locality
                 FROM petitioner p
                 LEFT JOIN unit u ON u.id = p.locality_id
-                WHERE p.center_id = @centerId AND p.id_number_hash = @hash
+                WHERE p.center_id = @CenterId AND p.id_number_hash = @hash
                 """;
-            return [.. await connection.QueryAsync<PetitionerFound>(sql, new { centerId, hash = protector.LookupHash(number) })];
+            var rows = await connection.QueryAsync<FoundRow>(byId, new { actor.CenterId, hash = protector.LookupHash(number) });
+            return new DeskLookup(await ShowAsync(connection, actor, [.. rows], identified: true), false);
         }
 
-        var byName = $"""
-            SELECT {PetitionerColumns}
+        const string byName = $"""
+            SELECT {PetitionerCards.RecordColumns}, u.name AS Locality
             FROM petitioner p
             LEFT JOIN unit u ON u.id = p.locality_id
-            WHERE p.center_id = @centerId AND p.name = @name AND (@phone::text IS NULL OR p.phone = @phone)
+            WHERE p.center_id = @CenterId AND p.name = @name AND (@phone::text IS NULL OR p.phone = @phone)
             ORDER BY p.id
-            LIMIT 20
+            LIMIT @MaxFound
             """;
-        return [.. await connection.QueryAsync<PetitionerFound>(byName, new { centerId, name = name?.Trim(), phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim() })];
+        var trimmedName = name?.Trim();
+        var trimmedPhone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim();
+        var found = (await connection.QueryAsync<FoundRow>(byName, new { actor.CenterId, name = trimmedName, phone = trimmedPhone, MaxFound })).ToList();
+        var sameNameOtherPhone = found.Count == 0 && trimmedPhone is not null && await connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM petitioner WHERE center_id = @CenterId AND name = @name)", new { actor.CenterId, name = trimmedName });
+        return new DeskLookup(await ShowAsync(connection, actor, found, identified: trimmedPhone is not null), sameNameOtherPhone);
     }
 
-    public async Task<PetitionerHistory?> HistoryAsync(int centerId, long petitionerId, CancellationToken cancellationToken = default)
+    async Task<IReadOnlyList<PetitionerFound>> ShowAsync(NpgsqlConnection connection, Actor actor, IReadOnlyList<FoundRow> rows, bool identified)
+    {
+        var former = await Petitioners.FormerNamesAsync(connection, [.. rows.Select(r => r.Id)]);
+        return [.. rows.Select(r =>
+        {
+            // The desk's visits are the center's own (no unit): the clerk and the duty leader see them in clear.
+            var card = cards.Show(actor, null, new PetitionerRecord(r.Id, r.Name, r.Phone, r.IdNumberEnc), former[r.Id]);
+            return new PetitionerFound(identified ? card : card with { Phone = PersonalMask.Phone(r.Phone) }, r.Locality, identified);
+        })];
+    }
+
+    public async Task<PetitionerHistory> HistoryAsync(Actor actor, PetitionerFound petitioner, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var petitionerSql = $"""
-            SELECT {PetitionerColumns}
-            FROM petitioner p
-            LEFT JOIN unit u ON u.id = p.locality_id
-            WHERE p.center_id = @centerId AND p.id = @petitionerId
-            """;
-        var petitioner = await connection.QuerySingleOrDefaultAsync<PetitionerFound>(petitionerSql, new { centerId, petitionerId });
-        if (petitioner is null)
-        {
-            return null;
-        }
+        var visits = await VisitsAsync(connection, actor.CenterId, petitioner.Card.Id);
+        var matters = await OpenMattersAsync(connection, actor.CenterId, petitioner.Card.Id);
+        return new PetitionerHistory(petitioner, visits, matters);
+    }
 
-        // Visits where this person was the principal or one of the named visitors.
-        const string visitsSql = """
+    /// <summary>
+    /// Visits where this person was the principal or one of the named visitors, newest first, leaving out
+    /// <paramref name="exceptVisitId"/> (the visit being served). Shared by the desk and the window.
+    /// </summary>
+    public static async Task<IReadOnlyList<PastVisit>> VisitsAsync(NpgsqlConnection connection, int centerId, long petitionerId,
+        long? exceptVisitId = null, int limit = VisitsShown)
+    {
+        const string sql = """
             SELECT v.id AS VisitId, v.visit_day AS Day, m.code AS MatterCode, c.name AS Category, v.level, v.headcount,
                    v.is_first_visit AS IsFirstVisit
             FROM visit v
@@ -82,10 +117,17 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtect
             WHERE v.center_id = @centerId
               AND (v.petitioner_id = @petitionerId
                    OR EXISTS (SELECT 1 FROM visit_person vp WHERE vp.visit_id = v.id AND vp.petitioner_id = @petitionerId))
+              AND (@exceptVisitId::bigint IS NULL OR v.id <> @exceptVisitId)
             ORDER BY v.arrived_at DESC
-            LIMIT 50
+            LIMIT @limit
             """;
-        const string mattersSql = """
+        return [.. await connection.QueryAsync<PastVisit>(sql, new { centerId, petitionerId, exceptVisitId, limit })];
+    }
+
+    /// <summary>The person's matters still being handled, newest first.</summary>
+    public static async Task<IReadOnlyList<OpenMatter>> OpenMattersAsync(NpgsqlConnection connection, int centerId, long petitionerId)
+    {
+        const string sql = """
             SELECT m.id, m.code, c.name AS Category, m.summary, m.status, m.received_at AS ReceivedAt, u.name AS Unit
             FROM matter m
             JOIN matter_category c ON c.code = m.category
@@ -94,9 +136,7 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtect
               AND m.closed_at IS NULL AND m.status NOT IN ('not_accepted', 'finalized')
             ORDER BY m.received_at DESC
             """;
-        var visits = await connection.QueryAsync<PastVisit>(visitsSql, new { centerId, petitionerId });
-        var matters = await connection.QueryAsync<OpenMatter>(mattersSql, new { centerId, petitionerId });
-        return new PetitionerHistory(petitioner, [.. visits], [.. matters]);
+        return [.. await connection.QueryAsync<OpenMatter>(sql, new { centerId, petitionerId })];
     }
 
     /// <summary>

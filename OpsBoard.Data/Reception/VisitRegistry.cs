@@ -36,6 +36,9 @@ public sealed record RegisterVisit
     public string? PriorityReason { get; init; }
     public IReadOnlyList<string> Behaviours { get; init; } = [];
     public int? WaitingAreaId { get; init; }
+
+    /// <summary>The <see cref="Rename.Key"/>s the clerk confirmed: a known ID number registered under another name.</summary>
+    public IReadOnlyCollection<string> ConfirmedRenames { get; init; } = [];
 }
 
 public sealed record Registered(long VisitId, long TicketId, string Number, bool Repeated);
@@ -113,9 +116,14 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             }
         }
 
-        if (visit.MatterId is null && (string.IsNullOrWhiteSpace(visit.Category) || string.IsNullOrWhiteSpace(visit.Summary)))
+        if (visit.MatterId is null && string.IsNullOrWhiteSpace(visit.Category))
         {
-            errors["Summary"] = "新事项须选择类别并填写诉求摘要";
+            errors["Category"] = "新事项须选择类别";
+        }
+
+        if (visit.MatterId is null && string.IsNullOrWhiteSpace(visit.Summary))
+        {
+            errors["Summary"] = "新事项须填写诉求摘要";
         }
 
         if (visit.Priority && string.IsNullOrWhiteSpace(visit.PriorityReason))
@@ -177,8 +185,17 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
 
         var now = time.GetUtcNow();
         var day = ChinaTime.Today(time);
-        Task<long> UpsertAsync(Visitor visitor) => Petitioners.UpsertAsync(connection, transaction, protector, visit.CenterId,
-            visitor.Name, ChineseIdNumber.Parse(visitor.IdNumber), visitor.Phone, visit.LocalityId);
+        // Every rename is asked about at once, before anything is written, so the clerk confirms them in one go.
+        Visitor[] people = [visit.Principal, .. visit.Representatives ?? []];
+        var renames = await Petitioners.RenamesAsync(connection, transaction, protector, visit.CenterId,
+            people.Select(p => (p.Name, ChineseIdNumber.Parse(p.IdNumber))));
+        if (renames.Where(r => !visit.ConfirmedRenames.Contains(r.Key)).ToList() is { Count: > 0 } unconfirmed)
+        {
+            throw new RenameUnconfirmedException(unconfirmed);
+        }
+
+        Task<long> UpsertAsync(Visitor visitor) => Petitioners.UpsertAsync(connection, transaction, protector, visit.CenterId, visit.UserId,
+            visitor.Name, ChineseIdNumber.Parse(visitor.IdNumber), visitor.Phone, visit.LocalityId, visit.ConfirmedRenames, now);
         var principalId = await UpsertAsync(visit.Principal);
         var matterId = visit.MatterId is { } chosen
             ? await RequireMatterAsync(connection, transaction, visit.CenterId, chosen)

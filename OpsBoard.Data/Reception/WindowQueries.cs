@@ -1,5 +1,7 @@
 using Dapper;
 using Npgsql;
+using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Personal;
 
 namespace OpsBoard.Data.Reception;
 
@@ -14,8 +16,12 @@ public sealed record WindowTakeover(string WindowName, string By, DateTime At);
 
 public sealed record TransferTarget(int LineId, string LineText, int? WindowId, string? WindowName);
 
+/// <summary>Who is at the window: the principal as the officer may see them, their earlier visits and open matters.</summary>
+public sealed record WindowVisitor(PetitionerCard Petitioner, IReadOnlyList<PastVisit> EarlierVisits, bool MoreVisits,
+    IReadOnlyList<OpenMatter> OpenMatters);
+
 /// <summary>What a window's console shows: its session, its ticket, and the queue it calls from.</summary>
-public sealed class WindowQueries(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class WindowQueries(NpgsqlDataSource dataSource, PetitionerCards cards, TimeProvider time)
 {
     public async Task<IReadOnlyList<WindowChoice>> WindowsAsync(int centerId)
     {
@@ -84,6 +90,27 @@ public sealed class WindowQueries(NpgsqlDataSource dataSource, TimeProvider time
             """;
         await using var connection = await dataSource.OpenConnectionAsync();
         return await connection.QuerySingleOrDefaultAsync<CurrentTicket>(sql, new { windowId, day = ChinaTime.Today(time) });
+    }
+
+    public const int EarlierVisitsShown = 10;
+
+    /// <summary>
+    /// The person the officer is serving (a ticket called, served or held at the actor's own window), or null. The
+    /// visit being served is not one of the earlier visits.
+    /// </summary>
+    public async Task<WindowVisitor?> VisitorAsync(Actor actor, long ticketId)
+    {
+        var card = await cards.OfTicketAsync(actor, ticketId);
+        if (card is null)
+        {
+            return null;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var visitId = await connection.ExecuteScalarAsync<long>("SELECT visit_id FROM ticket WHERE id = @ticketId", new { ticketId });
+        var visits = await DeskQueries.VisitsAsync(connection, actor.CenterId, card.Id, visitId, EarlierVisitsShown + 1);
+        var matters = await DeskQueries.OpenMattersAsync(connection, actor.CenterId, card.Id);
+        return new WindowVisitor(card, [.. visits.Take(EarlierVisitsShown)], visits.Count > EarlierVisitsShown, matters);
     }
 
     public async Task<IReadOnlyList<WaitingTicket>> WaitingAsync(int windowId)

@@ -41,6 +41,5 @@ public sealed class ChineseIdNumberTests
         Assert.Equal(number, protector.Decrypt(sealed1));
         Assert.NotEqual(sealed1, sealed2); // a fresh nonce each time
         Assert.Equal(protector.LookupHash(number), protector.LookupHash(ChineseIdNumber.Parse("11010519491231002x")));
-        Assert.Equal("110105********002X", number.Masked);
     }
 }

@@ -72,7 +72,7 @@ public sealed class FloorScenario
             Tickets = new TicketStore(dataSource, clock),
             Floor = new FloorQueries(dataSource, clock),
             Store = new FloorStore(dataSource, clock),
-            Windows = new WindowQueries(dataSource, clock),
+            Windows = new WindowQueries(dataSource, new OpsBoard.Data.Personal.PetitionerCards(dataSource, Protector), clock),
         };
     }
 

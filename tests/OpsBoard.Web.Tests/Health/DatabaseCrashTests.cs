@@ -157,9 +157,10 @@ public sealed class DatabaseCrashTests(EmbeddedAppFixture app) : IClassFixture<E
         await using var connection = await app.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM visit WHERE request_key = @key", new { key = Guid.Parse(requestKey) }));
-        var petitioner = Assert.Single(await app.Services.GetRequiredService<DeskQueries>().FindAsync(centerId, idNumber, null, null));
+        var deskActor = OpsBoard.Data.Accounts.Actor.Center(1, centerId, OpsBoard.Data.Accounts.Roles.Clerk);
+        var petitioner = Assert.Single((await app.Services.GetRequiredService<DeskQueries>().FindAsync(deskActor, idNumber, null, null)).Found);
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM visit WHERE petitioner_id = @Id AND visit_day = (now() AT TIME ZONE 'Asia/Shanghai')::date", petitioner));
+            "SELECT count(*) FROM visit WHERE petitioner_id = @Id AND visit_day = (now() AT TIME ZONE 'Asia/Shanghai')::date", new { petitioner.Card.Id }));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Personal;
 using OpsBoard.Data.Reception;
 using OpsBoard.Web.Accounts;
@@ -38,14 +39,23 @@ public partial class Registration
 
     IReadOnlyList<PetitionerFound> found = [];
     PetitionerHistory? history;
-    bool searched;
     bool incompleteForm;
     string? searchError;
+    string? lookupMessage;
+
+    // The look-up ran from the registration form (Enter in name, ID number or phone): its result is said there.
+    bool lookupFromForm;
+
+    // Where the keyboard goes after a look-up: the next thing the clerk fills in.
+    string? lookupFocus;
+    IReadOnlyList<Rename> renames = [];
     Dictionary<string, string> registerErrors = [];
     ActionOutcome? outcome;
     IReadOnlyList<Choice> categories = [], lines = [], localities = [], areas = [];
 
     int CenterId => UserPrincipal.CenterId(HttpContext.User);
+
+    Actor Actor => UserPrincipal.Actor(HttpContext.User);
 
     // 5 and more present is a collective visit (VisitRegistry opens the matter as collective at the same count).
     bool RepresentativesOpen => CollectiveVisit.Is(Input!.Headcount) || registerErrors.Keys.Any(k => k.StartsWith("Representatives"));
@@ -68,46 +78,78 @@ public partial class Registration
         (categories, lines, localities, areas) = await Desk.FormChoicesAsync(CenterId);
     }
 
-    async Task SearchAsync()
+    Task SearchAsync() => LookUpAsync(Search!.IdNumber, Search.Name, Search.Phone);
+
+    /// <summary>查询此人 in the registration form: the same look-up, and everything typed in the form stays.</summary>
+    async Task LookUpFromFormAsync()
     {
-        searched = true;
-        if (!string.IsNullOrWhiteSpace(Search!.IdNumber))
+        lookupFromForm = true;
+        await LookUpAsync(Input!.IdNumber, Input.Name, Input.Phone);
+        if (searchError is not null)
         {
-            if (!ChineseIdNumber.TryParse(Search.IdNumber, out var number, out var error))
+            registerErrors["IdNumber"] = searchError;
+            searchError = null;
+        }
+    }
+
+    /// <summary>
+    /// By ID number when one is given, else by name (and phone). One person found: their history is shown and the form
+    /// takes what it lacks — the phone only when the person was identified by ID number or phone, never on a name alone.
+    /// </summary>
+    async Task LookUpAsync(string? idNumber, string? name, string? phone)
+    {
+        if (!string.IsNullOrWhiteSpace(idNumber))
+        {
+            if (!ChineseIdNumber.TryParse(idNumber, out var number, out var error))
             {
                 searchError = error;
                 return;
             }
 
+            idNumber = number.Value;
             Input!.IdNumber = number.Value;
         }
-        else if (string.IsNullOrWhiteSpace(Search.Name))
+        else if (string.IsNullOrWhiteSpace(name))
         {
             searchError = "请输入身份证号码，或输入姓名（可加联系电话）查询。";
             return;
         }
 
-        var lookUp = await ActionOutcome.RunAsync(HttpContext, Logger, LookUpAsync, "");
+        // An outage during the look-up says so and keeps the form, like a refused registration.
+        var lookUp = await ActionOutcome.RunAsync(HttpContext, Logger, () => FindAsync(idNumber, name, phone), "");
         if (lookUp.Refused)
         {
             searchError = lookUp.Message;
         }
     }
 
-    async Task LookUpAsync()
+    async Task FindAsync(string? idNumber, string? name, string? phone)
     {
-        found = await Desk.FindAsync(CenterId, Search!.IdNumber, Search.Name, Search.Phone);
+        var lookup = await Desk.FindAsync(Actor, idNumber, name, phone);
+        found = lookup.Found;
         if (found.Count == 1)
         {
-            history = await Desk.HistoryAsync(CenterId, found[0].Id);
-            Input!.Name = found[0].Name;
-            Input.Phone ??= found[0].Phone;
+            var person = found[0];
+            history = await Desk.HistoryAsync(Actor, person);
+            Input!.Name = string.IsNullOrWhiteSpace(Input.Name) ? person.Card.Name : Input.Name;
+            Input.Phone = string.IsNullOrWhiteSpace(Input.Phone) && person.Identified ? person.Card.Phone : Input.Phone;
+            var visits = history.Visits.Count >= DeskQueries.VisitsShown ? $"{DeskQueries.VisitsShown} 次以上" : $"{history.Visits.Count} 次";
+            lookupMessage = $"已找到：{person.Card.Name}，此前来访 {visits}，在办事项 {history.OpenMatters.Count} 件。"
+                + (Input.Name.Trim() == person.Card.Name ? "" : $"所填姓名与登记姓名 {person.Card.Name} 不同，登记时将请您确认是否更名。");
         }
         else
         {
-            Input!.Name ??= Search.Name;
-            Input.Phone ??= Search.Phone;
+            Input!.Name = string.IsNullOrWhiteSpace(Input.Name) ? name?.Trim() : Input.Name;
+            Input.Phone = string.IsNullOrWhiteSpace(Input.Phone) ? phone?.Trim() : Input.Phone;
+            lookupMessage = found.Count > 1 ? null
+                : lookup.SameNameOtherPhone ? "有同名来访人，但联系电话不符：请核对电话，或用身份证号码查询。"
+                : "未找到该来访人的记录：本次为首次来访，请直接登记。";
         }
+
+        lookupFocus = string.IsNullOrWhiteSpace(Input.Name) ? "Name"
+            : string.IsNullOrWhiteSpace(Input.IdNumber) ? "IdNumber"
+            : history?.OpenMatters.Count > 0 ? "MatterId"
+            : "Category";
     }
 
     /// <summary>
@@ -116,7 +158,13 @@ public partial class Registration
     /// </summary>
     async Task RegisterAsync()
     {
-        var visit = Input!.ToCommand(CenterId, UserPrincipal.UserId(HttpContext.User)!.Value);
+        if (Input!.Lookup)
+        {
+            await LookUpFromFormAsync();
+            return;
+        }
+
+        var visit = Input.ToCommand(CenterId, UserPrincipal.UserId(HttpContext.User)!.Value);
         registerErrors = VisitRegistry.Validate(visit);
         if (incompleteForm && !registerErrors.ContainsKey("Representatives"))
         {
@@ -132,14 +180,25 @@ public partial class Registration
         if (registerErrors.Count == 0)
         {
             Registered? registered = null;
-            var result = await ActionOutcome.RunAsync(HttpContext, Logger, async () => registered = await Registry.RegisterAsync(visit), "已登记");
+            var result = await ActionOutcome.RunAsync(HttpContext, Logger, async () =>
+            {
+                try
+                {
+                    registered = await Registry.RegisterAsync(visit);
+                }
+                catch (RenameUnconfirmedException e)
+                {
+                    // Not a refusal to read in red but a question to answer: the form asks it and keeps everything.
+                    renames = e.Renames;
+                }
+            }, "已登记");
             if (registered is not null)
             {
                 Navigation.NavigateTo($"/desk/ticket/{registered.TicketId}");
                 return;
             }
 
-            outcome = result;
+            outcome = renames.Count > 0 ? null : result;
         }
         else
         {
@@ -149,8 +208,8 @@ public partial class Registration
         // Keep the petitioner's history in view while the clerk corrects the form (there is none to read in an outage).
         if (outcome is not { Unavailable: true } && ChineseIdNumber.TryParse(Input.IdNumber, out _, out _))
         {
-            found = await Desk.FindAsync(CenterId, Input.IdNumber, null, null);
-            history = found.Count == 1 ? await Desk.HistoryAsync(CenterId, found[0].Id) : null;
+            found = (await Desk.FindAsync(Actor, Input.IdNumber, null, null)).Found;
+            history = found.Count == 1 ? await Desk.HistoryAsync(Actor, found[0]) : null;
         }
     }
 
@@ -161,11 +220,18 @@ public partial class Registration
     [
         "Name", "IdNumber", "Phone", "Headcount", "Representatives",
         .. Enumerable.Range(0, Input!.Representatives.Count).Select(i => $"Representatives[{i}]"),
-        "Summary", "PriorityReason", "Behaviours",
+        "Category", "Summary", "PriorityReason", "Behaviours",
     ];
 
-    /// <summary>The field that gets <c>autofocus</c>: the first invalid one, else (null) the ID-number look-up.</summary>
-    string? FocusField => registerErrors.Count == 0 ? null : FieldOrder.FirstOrDefault(registerErrors.ContainsKey);
+    /// <summary>
+    /// The field that gets <c>autofocus</c>: the first invalid one; the rename question; after a look-up the next
+    /// field to fill; else (null) the ID-number look-up.
+    /// </summary>
+    string? FocusField =>
+        registerErrors.Count > 0 ? FieldOrder.FirstOrDefault(registerErrors.ContainsKey)
+        : renames.Count > 0 ? "ConfirmRenames"
+        : searchError is null ? lookupFocus
+        : null;
 
     bool Focus(string field) => FocusField == field;
 
@@ -189,6 +255,14 @@ public partial class Registration
     int RepresentativeRows => Input!.Representatives.Count;
 
     string? RepresentativeError(int index) => registerErrors.GetValueOrDefault($"Representatives[{index}]");
+
+    /// <summary>该证件号已登记为 张三，确认更名为 李四？ — prefixed with the representative's place when it is one of them.</summary>
+    string RenameQuestion(Rename rename)
+    {
+        var index = Input!.Representatives.FindIndex(r =>
+            ChineseIdNumber.TryParse(r.IdNumber, out var number, out _) && number.Value == rename.IdNumber);
+        return index < 0 ? rename.Question : $"第 {index + 1} 名代表：{rename.Question}";
+    }
 
     static string VisitCss(PastVisit visit) => VisitLevel.IsEscalated(visit.Level) ? "table-warning" : "";
 
@@ -228,6 +302,14 @@ public partial class Registration
         public bool SitIn { get; set; }
         public bool Lingering { get; set; }
 
+        /// <summary>Sent by 查询此人, the form's first button, and so by Enter in any of its fields.</summary>
+        public bool Lookup { get; set; }
+
+        /// <summary>Sent by 确认更名并登记 only: the renames the clerk was asked about, now confirmed.</summary>
+        public bool ConfirmRenames { get; set; }
+
+        public List<string> RenameKeys { get; set; } = [];
+
         public RegisterVisit ToCommand(int centerId, int userId) => new()
         {
             CenterId = centerId,
@@ -247,6 +329,7 @@ public partial class Registration
             WaitingAreaId = WaitingAreaId,
             Priority = Priority,
             PriorityReason = PriorityReason,
+            ConfirmedRenames = ConfirmRenames ? [.. (RenameKeys ?? []).Where(k => k is not null)] : [],
             Behaviours = [.. new[] { (Noise, VisitBehaviour.Noise), (SitIn, VisitBehaviour.SitIn), (Lingering, VisitBehaviour.Lingering) }.Where(b => b.Item1).Select(b => b.Item2)],
         };
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using OpsBoard.Data;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Matters;
+using OpsBoard.Data.Personal;
 using OpsBoard.Data.Reception;
 using OpsBoard.Web.Accounts;
 using OpsBoard.Web.Components.Shared;
@@ -19,6 +20,9 @@ public partial class MatterFilePage
 
     [Inject]
     Supervisions Supervision { get; set; } = default!;
+
+    [Inject]
+    PetitionerCards Petitioners { get; set; } = default!;
 
     [Inject]
     ILogger<MatterFilePage> Logger { get; set; } = default!;
@@ -39,6 +43,8 @@ public partial class MatterFilePage
     ActionOutcome? outcome;
     (MatterStep Step, StepArguments Args)? posted;
     string? forbidden;
+    PetitionerCard? petitioner;
+    string? revealedIdNumber;
 
     DateOnly Today => ChinaTime.Today(TimeProvider.System);
 
@@ -63,6 +69,7 @@ public partial class MatterFilePage
             }
 
             steps = MatterSteps.Available(actor, file.StepContext);
+            petitioner = await Petitioners.OfMatterAsync(actor, MatterId);
             units = steps.Any(s => s.Input == StepInput.Unit) ? await Matters.UnitsAsync(actor.CenterId) : [];
         }
         catch (ForbiddenException e)
@@ -88,6 +95,15 @@ public partial class MatterFilePage
     async Task AnswerSupervisionAsync(long supervisionId)
     {
         outcome = await ActionOutcome.RunAsync(HttpContext, Logger, () => Supervision.FeedbackAsync(actor, supervisionId, Input!.Text ?? ""), "已反馈");
+        await LoadAsync();
+    }
+
+    /// <summary>Shown in this response only; the reveal is written to the operation log first.</summary>
+    async Task RevealIdNumberAsync()
+    {
+        var result = await ActionOutcome.RunAsync(HttpContext, Logger, async () =>
+            revealedIdNumber = await Petitioners.RevealForMatterAsync(actor, MatterId, HttpContext.Connection.RemoteIpAddress), "");
+        outcome = result.Refused ? result : null;
         await LoadAsync();
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Components;
+using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Live;
+using OpsBoard.Data.Personal;
 using OpsBoard.Data.Reception;
 using OpsBoard.Web.Accounts;
 using OpsBoard.Web.Components.Shared;
@@ -23,6 +25,9 @@ public partial class WindowConsole
     [Inject]
     LiveListener Listener { get; set; } = default!;
 
+    [Inject]
+    PetitionerCards Petitioners { get; set; } = default!;
+
     [CascadingParameter]
     HttpContext HttpContext { get; set; } = default!;
 
@@ -35,6 +40,8 @@ public partial class WindowConsole
     IReadOnlyList<WindowChoice> windows = [];
     WindowChoice? session;
     CurrentTicket? current;
+    WindowVisitor? visitor;
+    string? revealedIdNumber;
     IReadOnlyList<TransferTarget> targets = [];
     WindowTakeover? takenOver;
     int? confirmingWindow;
@@ -42,6 +49,7 @@ public partial class WindowConsole
 
     int CenterId => UserPrincipal.CenterId(HttpContext.User);
     int UserId => UserPrincipal.UserId(HttpContext.User)!.Value;
+    Actor Actor => UserPrincipal.Actor(HttpContext.User);
 
     // The states TicketStore accepts for each action (start/recall/no-show from called, hold and finish from serving,
     // resume from on hold, transfer from any of the three): the console offers only what the store will do.
@@ -65,6 +73,7 @@ public partial class WindowConsole
         }
 
         current = await Windows.CurrentAsync(session.Id);
+        visitor = current is null ? null : await Windows.VisitorAsync(Actor, current.Id);
         targets = await Windows.TransferTargetsAsync(CenterId);
     }
 
@@ -148,6 +157,14 @@ public partial class WindowConsole
         var target = (await Windows.TransferTargetsAsync(CenterId)).FirstOrDefault(t => t.LineId == lineId && t.WindowId == windowId);
         var where = target?.WindowName ?? target?.LineText ?? "所选窗口";
         return $"{moved.Number} 号已转至 {where}，号码不变，请来访人留意叫号";
+    });
+
+    /// <summary>The full ID number of the person at this window, in this response only, after the reveal is logged.</summary>
+    Task RevealIdNumberAsync() => RunAsync(async () =>
+    {
+        var ticket = await RequireCurrentAsync();
+        revealedIdNumber = await Petitioners.RevealForTicketAsync(Actor, ticket.Id, HttpContext.Connection.RemoteIpAddress);
+        return null;
     });
 
     async Task<CurrentTicket> RequireCurrentAsync()
