@@ -60,6 +60,8 @@ sealed class DemoHistory
     readonly int[] deciders;
     readonly int[] windowStaff;
 
+    // The 代办员 of each street or town: village and community cadres who carry first letters and visits (信访代办).
+    readonly string[][] proxyAgents;
     readonly List<PetitionerInfo> people = [];
     readonly HashSet<long> usedIdNumbers = [];
     readonly PriorityQueue<CaseState, (int Day, long Order)> pending = new();
@@ -95,6 +97,7 @@ sealed class DemoHistory
         // The legal decisions on a matter are taken by whoever the permission matrix gives them to.
         deciders = [.. DemoCounty.AccountSpecs.Where(s => Permissions.Allows(s.Role, Permission.AcceptMatter)).Select(s => ids.Users[s.Account.Login])];
         windowStaff = [ids.Users["window"], ids.Users["window2"]];
+        proxyAgents = [.. DemoCounty.Streets.Select(_ => new[] { names.Next(random, random.Chance(0.5)), names.Next(random, random.Chance(0.5)) })];
     }
 
     public DateOnly Today => today;
@@ -412,9 +415,11 @@ sealed class DemoHistory
             string? outcome;
             if (visit.First)
             {
+                // More is settled at the window as the year goes on (the office's 一次性化解 drive).
+                var p = Progress(day);
                 outcome = ticket is null
                     ? VisitOutcome.HandedToUnit
-                    : new[] { VisitOutcome.ResolvedOnSpot, VisitOutcome.HandedToUnit, VisitOutcome.MatterRegistered }[random.Weighted([25, 40, 35])];
+                    : new[] { VisitOutcome.ResolvedOnSpot, VisitOutcome.HandedToUnit, VisitOutcome.MatterRegistered }[random.Weighted([22 + 8 * p, 40, 38 - 8 * p])];
                 var matter = PlanVisitMatter(visit, outcome == VisitOutcome.ResolvedOnSpot && served, day);
                 visit.MatterId = matter.Id;
                 visit.Case.MatterId = matter.Id;
@@ -426,7 +431,7 @@ sealed class DemoHistory
                     var at = ticket!.Closed!.Value.AddSeconds(random.Between(30, 240));
                     if (at <= now)
                     {
-                        chunk.Evaluations.Add(new EvaluationRow(++evaluationId, visit.Id, matter.Id, Rating([85, 10, 5]), "card", at, random.Pick(windowStaff)));
+                        chunk.Evaluations.Add(new EvaluationRow(++evaluationId, visit.Id, matter.Id, Rating([85, 10, 5]), EvaluationChannel.Card, at, random.Pick(windowStaff)));
                     }
                 }
             }
@@ -505,8 +510,9 @@ sealed class DemoHistory
             LocalityId = ids.Villages[c.Village].Id,
             RegisteredBy = random.Pick(registrars),
         };
-        // Escalated visits (越级访) come mostly from people who already came here and were not satisfied.
-        if (random.Chance(0.08))
+        // Escalated visits (越级访) come mostly from people who already came here and were not satisfied; they fall over
+        // the year as more is settled here (the 逐年下降 the office is measured by).
+        if (random.Chance(0.08 * Trend(day, 1.35, 0.65)))
         {
             visit.Level = new[] { VisitLevel.City, VisitLevel.Province, VisitLevel.National }[random.Weighted([65, 28, 7])];
         }
@@ -558,7 +564,9 @@ sealed class DemoHistory
         {
             c.Headcount = random.Weighted([72, 20, 5, 3]) + 1;
             c.Members = [lead];
-            var kind = random.Weighted([72, 16, 12]);
+            // Fewer come back as the year goes on: the share settled at once rises (一次性化解率 逐年提高).
+            var p = Progress(day);
+            var kind = random.Weighted([66 + 14 * p, 19 - 5 * p, 15 - 9 * p]);
             c.Remaining = kind switch { 0 => 0, 1 => 1, _ => random.Between(2, 5) };
         }
 
@@ -573,7 +581,7 @@ sealed class DemoHistory
             RegisteredBy = random.Pick(registrars),
             NewPeople = created.Count > 0 ? created : null,
         };
-        if (random.Chance(0.006))
+        if (random.Chance(0.006 * Trend(day, 1.35, 0.65)))
         {
             visit.Level = random.Chance(0.8) ? VisitLevel.City : VisitLevel.Province;
         }
@@ -901,6 +909,7 @@ sealed class DemoHistory
         var (villageId, streetIndex, villageName) = ids.Villages[village];
         var residents = villageName.EndsWith("社区", StringComparison.Ordinal) ? "居民" : "村民";
         var id = ++matterId;
+        var proxy = ProxyHandling.EligibleSources.Contains(source) && random.Chance(Trend(ChinaTime.DayOf(received), 0.52, 0.66));
         return new MatterRow
         {
             Id = id,
@@ -913,7 +922,8 @@ sealed class DemoHistory
             IsAccusation = random.Chance(0.03),
             IsCollective = collective,
             // 信访代办: most visits and letters from the villages go through a proxy (《沥海街道信访工作意见》二(三), target ≥ 50 %).
-            IsProxy = source is MatterSource.Visit or MatterSource.Letter && random.Chance(0.6),
+            IsProxy = proxy,
+            ProxyName = proxy ? random.Pick(proxyAgents[streetIndex]) : null,
             Received = received,
             RegisteredBy = random.Pick(registrars),
             DecidedBy = deciders[(int)(id % deciders.Length)],
@@ -992,10 +1002,11 @@ sealed class DemoHistory
         var handling = rules.InForce(ClockKind.Handling, accepted);
         var length = Math.Max(4, handling.Length);
         var localDays = Math.Clamp(ChinaTime.DayOf(rules.DueFor(ClockKind.LocalHandlingFor(m.Source), accepted)).DayNumber - acceptedDay.DayNumber, 2, length - 2);
-        var bucket = random.Weighted([85, 9, 4, 2]);
+        var bucket = random.Weighted([83, 10, 4, 3]);
         var delay = bucket switch
         {
-            0 => random.Between(2, localDays),
+            // Units reply towards the end of the local limit rather than at once: investigation, a site visit, a meeting.
+            0 => localDays - (int)((localDays - 2) * random.NextDouble() * random.NextDouble()),
             1 => random.Between(localDays + 1, Math.Max(localDays + 1, length * 3 / 4)),
             2 => random.Between(Math.Max(localDays + 1, length * 3 / 4 + 1), length),
             _ => random.Between(length + 1, length + 28),
@@ -1022,6 +1033,18 @@ sealed class DemoHistory
         Supervise(m, acceptedDay, settled, replied, slow: bucket >= 2);
         m.Replied = replied;
         m.ReplyOutcome = new[] { ReplyOutcome.Supported, ReplyOutcome.PartlySupported, ReplyOutcome.NotSupported, ReplyOutcome.Explained }[random.Weighted([30, 20, 15, 35])];
+        // 见面答复: more units answer face to face, or call, and ask the petitioner's satisfaction as they do.
+        if (random.Chance(Trend(ChinaTime.DayOf(replied), 0.3, 0.6)))
+        {
+            m.ReplyRatingChannel = EvaluationChannel.AtReply[random.Weighted([60, 40])];
+            m.ReplyRating = Rating(m.ReplyOutcome switch
+            {
+                ReplyOutcome.Supported => [90, 8, 2],
+                ReplyOutcome.NotSupported => [45, 27, 28],
+                _ => [70, 20, 10],
+            });
+        }
+
         m.Closed = WorkTimeOn(calendar.NextWorkingDayOnOrAfter(ChinaTime.DayOf(replied).AddDays(random.Between(3, 30))));
         Review(m);
     }
@@ -1056,7 +1079,7 @@ sealed class DemoHistory
     void Review(MatterRow m)
     {
         var replied = m.Replied!.Value;
-        var chance = m.ReplyOutcome switch
+        var chance = Trend(ChinaTime.DayOf(replied), 1.3, 0.7) * m.ReplyOutcome switch
         {
             ReplyOutcome.NotSupported => 0.18,
             ReplyOutcome.PartlySupported => 0.07,
@@ -1112,10 +1135,23 @@ sealed class DemoHistory
 
     static DateTime Later(DateTime a, DateTime b) => a > b ? a : b;
 
+    /// <summary>How far into the history a day lies: 0 on its first day, 1 today.</summary>
+    double Progress(DateOnly day) => Math.Clamp((day.DayNumber - start.DayNumber) / (double)Math.Max(1, today.DayNumber - start.DayNumber), 0, 1);
+
+    /// <summary>A rate that moves steadily from <paramref name="from"/> at the start of the history to <paramref name="to"/> today.</summary>
+    double Trend(DateOnly day, double from, double to) => from + (to - from) * Progress(day);
+
     void AddMatterEvaluation(MatterRow m, DemoChunk chunk)
     {
+        if (m.ReplyRating is { } rating && m.Replied is { } answered && answered <= now)
+        {
+            // Asked as the reply was given, recorded by the unit's officer with the reply (MatterLifecycle.ReplyAsync).
+            chunk.Evaluations.Add(new EvaluationRow(++evaluationId, null, m.Id, rating, m.ReplyRatingChannel!, answered, m.UnitUser));
+            return;
+        }
+
         // A later rating of the handling, by phone or message after the reply; on-the-spot cases were rated on the card.
-        if (m.Replied is not { } replied || m.OnSpot || !random.Chance(0.3))
+        if (m.Replied is not { } replied || m.OnSpot || m.ReplyRating is not null || !random.Chance(0.3))
         {
             return;
         }
@@ -1123,7 +1159,7 @@ sealed class DemoHistory
         var at = WorkTimeAfter(replied, random.Between(1, 7));
         if (at <= now)
         {
-            var channel = new[] { "phone", "sms", "online" }[random.Weighted([50, 35, 15])];
+            var channel = new[] { EvaluationChannel.Phone, EvaluationChannel.Sms, EvaluationChannel.Online }[random.Weighted([50, 35, 15])];
             chunk.Evaluations.Add(new EvaluationRow(++evaluationId, null, m.Id, Rating([80, 13, 7]), channel, at, random.Pick(windowStaff)));
         }
     }

@@ -49,6 +49,9 @@ sealed class MatterRow
     public bool IsAccusation;
     public bool IsCollective;
     public bool IsProxy;
+
+    /// <summary>The 代办员 who carries a matter handled through 信访代办.</summary>
+    public string? ProxyName;
     public DateTime Received;
     public bool NotAccepted;
     public string? AcceptanceReason;
@@ -59,6 +62,10 @@ sealed class MatterRow
     public DateTime? FirstContact;
     public DateTime? Replied;
     public string? ReplyOutcome;
+
+    /// <summary>The satisfaction asked as the reply was given (见面答复, or by phone), and how.</summary>
+    public string? ReplyRating;
+    public string? ReplyRatingChannel;
     public DateTime? Closed;
     public int ExtensionDays;
     public DateTime? ExtensionRequested;
@@ -136,7 +143,7 @@ sealed class VisitRow
     public bool JustCalled;
 }
 
-sealed record EvaluationRow(long Id, long? VisitId, long? MatterId, string Rating, string Channel, DateTime At, int RecordedBy);
+sealed record EvaluationRow(long Id, long? VisitId, long? MatterId, string Rating, string Channel, DateTime At, int? RecordedBy);
 
 sealed record TicketCounterRow(int LineId, DateOnly Day, int LastSeq);
 

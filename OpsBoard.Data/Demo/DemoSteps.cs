@@ -60,6 +60,11 @@ static class DemoSteps
             ReplyOutcome.NotSupported => "书面答复：诉求不予支持，告知复查途径",
             _ => "书面答复：解释说明政策依据",
         };
+        if (m.ReplyRating is { } rating)
+        {
+            reply += "；" + MatterLifecycle.ReplyRatingNote(m.ReplyRatingChannel!, rating);
+        }
+
         Add(steps, m.Replied, MatterStatus.Replied, m.UnitUser, unit, m.OnSpot ? "当场答复" : reply);
         Add(steps, m.Closed, MatterStatus.Closed, center, unit, m.OnSpot ? "当场化解，签订息访承诺书" : "办结归档");
         Add(steps, m.ReviewRequested, MatterStatus.Review, desk, unit, "信访人申请复查");

@@ -240,7 +240,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
 
         const string copy = """
             COPY matter (id, center_id, code, source, category, summary, petitioner_id, locality_id, responsible_unit_id, status,
-                         is_accusation, is_collective, is_proxy, received_at, accepted_at, acceptance_reason, acceptance_notice_at,
+                         is_accusation, is_collective, is_proxy, proxy_name, received_at, accepted_at, acceptance_reason, acceptance_notice_at,
                          assigned_at, first_contact_at, replied_at, reply_outcome, closed_at, created_at)
             FROM STDIN (FORMAT BINARY)
             """;
@@ -268,6 +268,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
                 w.Write(m.IsAccusation, NpgsqlDbType.Boolean);
                 w.Write(m.IsCollective, NpgsqlDbType.Boolean);
                 w.Write(m.IsProxy, NpgsqlDbType.Boolean);
+                w.WriteOrNull(m.ProxyName);
                 w.Write(m.Received, NpgsqlDbType.TimestampTz);
                 w.WriteOrNull(m.NotAccepted ? null : Seen(m.Decided));
                 w.WriteOrNull(statusCode == MatterStatus.NotAccepted ? m.AcceptanceReason : null);
@@ -748,7 +749,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
             w.Write(e.Rating, NpgsqlDbType.Text);
             w.Write(e.Channel, NpgsqlDbType.Text);
             w.Write(e.At, NpgsqlDbType.TimestampTz);
-            w.Write(e.RecordedBy, NpgsqlDbType.Integer);
+            w.WriteOrNull(e.RecordedBy);
         }
 
         w.Complete();

@@ -3,6 +3,7 @@ using Npgsql;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Audit;
 using OpsBoard.Data.Live;
+using OpsBoard.Data.Reception;
 
 namespace OpsBoard.Data.Matters;
 
@@ -33,7 +34,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
         MatterStep.Receive => ReceiveAsync(actor, matterId),
         MatterStep.Return => ReturnAsync(actor, matterId, args.Text ?? ""),
         MatterStep.FirstContact => FirstContactAsync(actor, matterId, args.Text ?? ""),
-        MatterStep.Reply => ReplyAsync(actor, matterId, args.RepliedOn, args.Outcome ?? ""),
+        MatterStep.Reply => ReplyAsync(actor, matterId, args.RepliedOn, args.Outcome ?? "", args.Rating, args.Channel),
         MatterStep.Close => CloseAsync(actor, matterId),
         MatterStep.RequestReview => RequestReviewAsync(actor, matterId),
         MatterStep.DecideReview => DecideReviewAsync(actor, matterId),
@@ -153,13 +154,27 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             return (MatterStatus.Handling, $"首次联系信访人：{record}");
         });
 
-    /// <summary>答复: the reply's date may not precede acceptance, nor lie in the future.</summary>
-    public Task<string> ReplyAsync(Actor actor, long matterId, DateOnly repliedOn, string outcome) =>
+    /// <summary>
+    /// 答复: the reply's date may not precede acceptance, nor lie in the future. The satisfaction asked as the reply is given
+    /// (见面答复, or by phone) is optional; given, it is an evaluation of the matter counted in the 满意率, written with the step.
+    /// </summary>
+    public Task<string> ReplyAsync(Actor actor, long matterId, DateOnly repliedOn, string outcome, string? rating = null, string? channel = null) =>
         StepAsync(actor, matterId, MatterStep.Reply, async (c, t, m, now) =>
         {
             if (!ReplyOutcome.Labels.Contains(outcome))
             {
                 throw new MatterException("请选择答复意见。");
+            }
+
+            rating = string.IsNullOrEmpty(rating) ? null : rating;
+            if (rating is not null && !EvaluationRating.Labels.Contains(rating))
+            {
+                throw new MatterException("满意度选项无效。");
+            }
+
+            if (rating is not null && !EvaluationChannel.AtReply.Contains(channel ?? ""))
+            {
+                throw new MatterException("请选择征询满意度的方式：当面或电话。");
             }
 
             var today = ChinaTime.Today(time);
@@ -174,8 +189,34 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             await clocks.StopAsync(c, t, m.Id, ClockKind.Handling, at);
             await clocks.StopAsync(c, t, m.Id, m.LocalRule, at);
             await clocks.StartAsync(c, t, m.Id, ClockKind.ReviewRequest, at);
-            return (MatterStatus.Replied, $"出具答复意见：{ReplyOutcome.Labels.Label(outcome)}");
+            var note = $"出具答复意见：{ReplyOutcome.Labels.Label(outcome)}";
+            if (rating is not null)
+            {
+                await RecordReplyRatingAsync(c, t, actor, m, rating, channel!, at);
+                note += "；" + ReplyRatingNote(channel!, rating);
+            }
+
+            return (MatterStatus.Replied, note);
         });
+
+    /// <summary>How the file records the satisfaction asked at the reply: 当面征询满意度：满意.</summary>
+    public static string ReplyRatingNote(string channel, string rating) =>
+        $"{EvaluationChannel.Labels.Label(channel)}征询满意度：{EvaluationRating.Labels.Label(rating)}";
+
+    /// <summary>The rating asked at the reply, dated with it: an evaluation of the matter, audited, and announced so the wall's KPIs refresh.</summary>
+    static async Task RecordReplyRatingAsync(NpgsqlConnection c, NpgsqlTransaction t, Actor actor, MatterState m, string rating, string channel,
+        DateTimeOffset at)
+    {
+        const string sql = """
+            INSERT INTO evaluation (matter_id, rating, channel, at, recorded_by)
+            VALUES (@Id, @rating, @channel, @at, @UserId)
+            RETURNING id
+            """;
+        var id = await c.ExecuteScalarAsync<long>(sql, new { m.Id, rating, channel, at, actor.UserId }, t);
+        await AuditLog.WriteAsync(c, t, new AuditEntry("evaluation.recorded", actor.CenterId, actor.UserId, SubjectKind: "evaluation", SubjectId: id,
+            UnitId: m.UnitId, Detail: new { matterId = m.Id, rating, channel }));
+        await LiveJournal.AppendAsync(c, t, "evaluation.recorded", actor.CenterId, m.UnitId, new { matterId = m.Id });
+    }
 
     public Task<string> CloseAsync(Actor actor, long matterId) =>
         StepAsync(actor, matterId, MatterStep.Close, async (c, t, m, now) =>

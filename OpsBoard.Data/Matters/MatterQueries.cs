@@ -41,7 +41,7 @@ public readonly record struct MatterCursor(long ReceivedMicros, long Id)
 
 public sealed record MatterDetail(long Id, string Code, string Source, string Category, string Summary, string Status, int? UnitId, string? Unit,
     string? Locality, DateTime ReceivedAt, DateTime? AcceptedAt, DateTime? RepliedAt, string? ReplyOutcome, DateTime? ClosedAt,
-    bool IsCollective, bool IsAccusation, int? SuggestedUnitId);
+    bool IsCollective, bool IsAccusation, int? SuggestedUnitId, bool IsProxy = false, string? ProxyName = null);
 
 public sealed record ClockRow(long Id, string Code, string Source, int Version, DateTime StartedAt, DateTime DueAt,
     DateTime? StoppedAt, string? Result, string AlertState, int ExtensionDays, string? ExtensionReason, bool Paused, int MaxExtensionDays)
@@ -160,7 +160,8 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource)
             SELECT m.id, m.code, m.source, c.name AS Category, m.summary, m.status, m.responsible_unit_id AS UnitId, u.name AS Unit,
                    l.name AS Locality, m.received_at AS ReceivedAt, m.accepted_at AS AcceptedAt, m.replied_at AS RepliedAt,
                    m.reply_outcome AS ReplyOutcome, m.closed_at AS ClosedAt, m.is_collective AS IsCollective, m.is_accusation AS IsAccusation,
-                   CASE WHEN l.kind IN ('village', 'work_team') THEN l.parent_id WHEN l.kind IN ('street', 'town') THEN l.id END AS SuggestedUnitId
+                   CASE WHEN l.kind IN ('village', 'work_team') THEN l.parent_id WHEN l.kind IN ('street', 'town') THEN l.id END AS SuggestedUnitId,
+                   m.is_proxy AS IsProxy, m.proxy_name AS ProxyName
             FROM matter m
             JOIN matter_category c ON c.code = m.category
             LEFT JOIN unit u ON u.id = m.responsible_unit_id

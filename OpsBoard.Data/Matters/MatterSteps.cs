@@ -43,9 +43,12 @@ public enum StepInput
 public sealed record StepRule(MatterStep Step, Permission Permission, IReadOnlyList<string> From, string Label, StepInput Input = StepInput.None,
     bool Secondary = false);
 
-/// <summary>What a form posted with a step; each step reads the fields its <see cref="StepInput"/> names.</summary>
+/// <summary>
+/// What a form posted with a step; each step reads the fields its <see cref="StepInput"/> names. A reply may carry the
+/// petitioner's satisfaction asked as it was given (<paramref name="Rating"/>, <paramref name="Channel"/>: 当面 or 电话).
+/// </summary>
 public sealed record StepArguments(string? Text = null, int UnitId = 0, DateOnly RepliedOn = default, string? Outcome = null, int Days = 0,
-    bool PetitionerNotified = false);
+    bool PetitionerNotified = false, string? Rating = null, string? Channel = null);
 
 /// <summary>The facts of a matter that decide which steps are open.</summary>
 public sealed record StepContext(string Status, int? UnitId, bool ExtensionPending, bool HearingOpen, bool HandlingRunning,

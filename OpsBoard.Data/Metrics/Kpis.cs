@@ -12,9 +12,9 @@ namespace OpsBoard.Data.Metrics;
 public static class Kpis
 {
     // A clock that ended in the period counts once; lapsed petitioner windows and clocks still running do not.
-    const string ClockItems = """
+    static string ClockItems(string inNumerator = "k.result = 'met'") => $"""
         SELECT 'clock' AS ItemKind, k.id AS ItemId, m.id AS MatterId, m.code AS Code, k.stopped_at AS At,
-               k.result = 'met' AS InNumerator, NULL::timestamptz AS StartedAt,
+               {inNumerator} AS InNumerator, NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, m.locality_id AS LocalityId, m.source AS Source,
                NULL::text AS Level
         FROM matter_clock k
@@ -29,21 +29,29 @@ public static class Kpis
         "在期限内作出受理（交办、转送或不予受理）决定的事项", "登记转送交办期限在本期结束的事项",
         KpiMeasure.Rate, KpiDirection.AtLeast, 100, "100 %",
         "《大英县接待场所方案》三(二)2；《人民满意窗口方案》二；《信访工作条例》第二十一条",
-        [ClockKind.Transfer], KpiItemKind.Clock, ClockItems) { ShortTarget = "100%" };
+        [ClockKind.Transfer], KpiItemKind.Clock, ClockItems()) { ShortTarget = "100%" };
 
+    // 含延期: the local limit cannot itself be extended; a unit whose head approved an extension of 办理答复 (条例 第三十四条)
+    // and replied within it closed on time (DOMAIN "matters closed within their (extended) handling clock").
     public static KpiDefinition OnTimeClosure { get; } = new(
         "on_time_closure", "按期办结率",
         "在本地限期（含延期）内办结的事项", "本地限期办理期限在本期结束的事项",
         KpiMeasure.Rate, KpiDirection.AtLeast, 100, "100 %",
         "《人民满意窗口方案》二",
-        [ClockKind.LocalHandling, ClockKind.LocalHandlingRemote], KpiItemKind.Clock, ClockItems) { ShortTarget = "100%" };
+        [ClockKind.LocalHandling, ClockKind.LocalHandlingRemote], KpiItemKind.Clock, ClockItems($"""
+            (k.result = 'met' OR EXISTS (
+                SELECT 1
+                FROM matter_clock h
+                JOIN deadline_rule hr ON hr.id = h.rule_id
+                WHERE h.matter_id = k.matter_id AND hr.code = '{ClockKind.Handling}' AND h.extension_days > 0 AND h.result = 'met'))
+            """)) { ShortTarget = "100%" };
 
     public static KpiDefinition ReplyOnTime { get; } = new(
         "reply_on_time", "有权处理机关按期答复率",
         "在办理期限（含延期）内书面答复的事项", "办理答复期限在本期结束的事项",
         KpiMeasure.Rate, KpiDirection.AtLeast, 100, "100 %",
         "《大英县接待场所方案》三(二)2；《信访工作条例》第三十二条",
-        [ClockKind.Handling], KpiItemKind.Clock, ClockItems) { ShortName = "按期答复率", ShortTarget = "100%" };
+        [ClockKind.Handling], KpiItemKind.Clock, ClockItems()) { ShortName = "按期答复率", ShortTarget = "100%" };
 
     public static KpiDefinition Participation { get; } = new(
         "participation", "参评率",
@@ -78,6 +86,9 @@ public static class Kpis
         WHERE e.at >= @from AND e.at < @to AND coalesce(v.center_id, m.center_id) = @centerId
         """) { ShortTarget = "≥85%" };
 
+    // 不予受理 closes a file without resolving it (the petitioner is sent to a court, an arbitration …): not a closure here.
+    // Visits are counted up to the closing, so a month's figure does not drift as petitioners come back later: one who
+    // comes back about a closed matter asks for 复查 (which reopens it) or is counted in the month it closes again.
     public static KpiDefinition FirstTimeResolution { get; } = new(
         "first_time_resolution", "一次性化解率",
         "只来访一次、未申请复查即办结的事项", "本期办结的事项",
@@ -85,16 +96,17 @@ public static class Kpis
         "《人民满意窗口方案》二",
         [], KpiItemKind.Matter, $"""
         SELECT 'matter' AS ItemKind, m.id AS ItemId, m.id AS MatterId, m.code AS Code, m.closed_at AS At,
-               (SELECT count(*) FROM visit v WHERE v.matter_id = m.id) <= 1
+               (SELECT count(*) FROM visit v WHERE v.matter_id = m.id AND v.arrived_at <= m.closed_at) <= 1
                  AND NOT EXISTS (SELECT 1 FROM matter_transition t WHERE t.matter_id = m.id AND t.to_status = '{MatterStatus.Review}') AS InNumerator,
                NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, m.locality_id AS LocalityId, m.source AS Source,
                NULL::text AS Level
         FROM matter m
-        WHERE m.center_id = @centerId AND m.closed_at >= @from AND m.closed_at < @to
+        WHERE m.center_id = @centerId AND m.closed_at >= @from AND m.closed_at < @to AND m.status <> '{MatterStatus.NotAccepted}'
         """) { ShortName = "一次化解率" };
 
     // 当天接谈、当天转交: a visit the center hands to a responsible unit is with that unit by the end of the visit's day.
+    // A matter the center did not accept (不予受理) goes to no unit, so its visits are not handed over late: they are left out.
     public static KpiDefinition SameDayHandover { get; } = new(
         "same_day_handover", "当日转交率",
         "来访当日已交办或转送责任单位", "本期交由责任单位办理的来访",
@@ -109,7 +121,7 @@ public static class Kpis
         FROM visit v
         JOIN matter m ON m.id = v.matter_id
         WHERE v.center_id = @centerId AND v.visit_day >= @fromDay AND v.visit_day < @toDay
-          AND v.outcome IN ('{VisitOutcome.HandedToUnit}', '{VisitOutcome.MatterRegistered}')
+          AND v.outcome IN ('{VisitOutcome.HandedToUnit}', '{VisitOutcome.MatterRegistered}') AND m.status <> '{MatterStatus.NotAccepted}'
         """) { ShortTarget = "100%" };
 
     // 信访代办 serves first letters and visits in person (初信初访): phone and online matters are not eligible.

@@ -51,9 +51,13 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     /// </summary>
     public async Task<MetricsScope> ScopeAsync(Actor actor, int? unitId = null)
     {
-        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMetrics, unitId, "metrics", unitId);
         var wholeCenter = actor.Roles.Any(r => r.UnitId is null && Permissions.Allows(r.Role, Permission.ViewMetrics));
-        return unitId is { } unit ? new MetricsScope(actor.CenterId, [unit]) : new MetricsScope(actor.CenterId, wholeCenter ? null : actor.Units);
+        int[] ownUnits = [.. actor.Roles.Where(r => r.UnitId is not null && Permissions.Allows(r.Role, Permission.ViewMetrics)).Select(r => r.UnitId!.Value).Distinct()];
+        // A unit leader asking for no unit in particular asks for their own units: the check is against a unit they lead
+        // (checked against no unit, a unit role would always be refused).
+        var checkedUnit = unitId ?? (wholeCenter || ownUnits.Length == 0 ? null : ownUnits[0]);
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMetrics, checkedUnit, "metrics", unitId);
+        return unitId is { } unit ? new MetricsScope(actor.CenterId, [unit]) : new MetricsScope(actor.CenterId, wholeCenter ? null : ownUnits);
     }
 
     public async Task<MetricMonth> MonthAsync(int centerId, DateOnly month)

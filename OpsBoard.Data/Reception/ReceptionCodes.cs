@@ -55,6 +55,22 @@ public static class EvaluationRating
     public static CodeSet Labels { get; } = new((Satisfied, "满意"), (BasicallySatisfied, "基本满意"), (Dissatisfied, "不满意"));
 }
 
+/// <summary>How a rating was given; <c>evaluation.channel</c>.</summary>
+public static class EvaluationChannel
+{
+    public const string Card = "card";
+    public const string Phone = "phone";
+    public const string Online = "online";
+    public const string Sms = "sms";
+    public const string FaceToFace = "face_to_face";
+
+    public static CodeSet Labels { get; } = new(
+        (Card, "评价卡"), (Phone, "电话"), (Online, "网上"), (Sms, "短信"), (FaceToFace, "当面"));
+
+    /// <summary>How the unit asks the petitioner's satisfaction as it gives the reply (见面答复, or by phone).</summary>
+    public static IReadOnlyList<string> AtReply { get; } = [FaceToFace, Phone];
+}
+
 /// <summary>What a service line or window is for; <c>service_line.kind</c>, <c>service_window.kind</c>.</summary>
 public static class ServiceKind
 {

@@ -39,6 +39,13 @@ public sealed record RegisterVisit
 
     /// <summary>The <see cref="Rename.Key"/>s the clerk confirmed: a known ID number registered under another name.</summary>
     public IReadOnlyCollection<string> ConfirmedRenames { get; init; } = [];
+
+    /// <summary>
+    /// 信访代办 with the 代办员's name (《沥海街道信访工作意见》二(三)), for the new matter a first visit opens; a visit on an
+    /// existing matter keeps that matter's own record. Checked by <see cref="ProxyHandling.Problem"/>.
+    /// </summary>
+    public bool IsProxy { get; init; }
+    public string? ProxyName { get; init; }
 }
 
 public sealed record Registered(long VisitId, long TicketId, string Number, bool Repeated);
@@ -126,6 +133,11 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             errors["Summary"] = "新事项须填写诉求摘要";
         }
 
+        if (visit.MatterId is null && ProxyHandling.Problem(MatterSource.Visit, visit.IsProxy, visit.ProxyName) is { } proxyProblem)
+        {
+            errors["ProxyName"] = proxyProblem;
+        }
+
         if (visit.Priority && string.IsNullOrWhiteSpace(visit.PriorityReason))
         {
             errors["PriorityReason"] = "绿色通道须注明原因（老、弱、病、残、孕）";
@@ -200,7 +212,8 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         var matterId = visit.MatterId is { } chosen
             ? await RequireMatterAsync(connection, transaction, visit.CenterId, chosen)
             : await matters.OpenAsync(connection, transaction, new MatterIntake.Opening(visit.CenterId, visit.UserId, "visit", visit.Category!,
-                visit.Summary!, principalId, visit.LocalityId, Collective: CollectiveVisit.Is(visit.Headcount), Accusation: false), now);
+                visit.Summary!, principalId, visit.LocalityId, Collective: CollectiveVisit.Is(visit.Headcount), Accusation: false,
+                ProxyHandling.AgentOf(visit.IsProxy, visit.ProxyName)), now);
 
         const string visitSql = """
             INSERT INTO visit (center_id, matter_id, petitioner_id, arrived_at, visit_day, headcount, is_first_visit,

@@ -32,11 +32,12 @@ public sealed class FloorScenario
 
     public static readonly PersonalDataProtector Protector = new(Convert.FromBase64String(TestCluster.PersonalDataKey));
 
-    public static async Task<FloorScenario> CreateAsync(NpgsqlDataSource dataSource)
+    /// <summary>A new center on its own clock: a working Monday morning unless the test starts elsewhere in the calendar.</summary>
+    public static async Task<FloorScenario> CreateAsync(NpgsqlDataSource dataSource, TestClock? startingAt = null)
     {
         var n = Interlocked.Increment(ref counter);
         var code = $"f{n}-{Guid.NewGuid():N}"[..12];
-        var clock = TestClock.WorkingMorning();
+        var clock = startingAt ?? TestClock.WorkingMorning();
         await using var connection = await dataSource.OpenConnectionAsync();
         var centerId = await connection.ExecuteScalarAsync<int>(
             "INSERT INTO center (code, name, county) VALUES (@code, '测试中心', '测试县') RETURNING id", new { code });

@@ -132,8 +132,12 @@ public partial class MatterFilePage
 
         public bool PetitionerNotified { get; set; }
 
+        public string? Rating { get; set; }
+
+        public string? Channel { get; set; }
+
         /// <summary>A supervision sheet goes to the matter's own unit unless another is chosen.</summary>
         public StepArguments ToArguments(int? defaultUnit) =>
-            new(Text, UnitId == 0 ? defaultUnit ?? 0 : UnitId, RepliedOn, Outcome, Days, PetitionerNotified);
+            new(Text, UnitId == 0 ? defaultUnit ?? 0 : UnitId, RepliedOn, Outcome, Days, PetitionerNotified, Rating, Channel);
     }
 }
