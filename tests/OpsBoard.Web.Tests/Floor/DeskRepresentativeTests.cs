@@ -159,4 +159,27 @@ public sealed class DeskRepresentativeTests(AppFixture app) : IClassFixture<AppF
         Assert.Equal("headcount", Assert.Single(page.QuerySelectorAll("[autofocus]")).Id);
         Assert.Equal(before, await VisitCountAsync());
     }
+
+    [Fact]
+    public async Task Desk_ProxyHandledFirstVisit_OpensAProxyMatter_AndAProxyWithoutAgentIsRefusedWithTheFormKept()
+    {
+        var clerk = await app.SignInAsync("clerk");
+        var withoutAgent = CollectiveVisit(NewIdNumber());
+        withoutAgent["Input.Headcount"] = "1";
+        withoutAgent["Input.IsProxy"] = "true";
+        var withAgent = new Dictionary<string, string>(withoutAgent) { ["Input.IdNumber"] = NewIdNumber(), ["Input.ProxyName"] = "王代办" };
+
+        var refused = await clerk.SubmitAsync("/desk", "register", withoutAgent);
+        var refusedPage = await refused.ParseAsync();
+        var registered = await clerk.SubmitAsync("/desk", "register", withAgent);
+
+        Assert.Contains("代办员姓名", refusedPage.QuerySelector("#proxy-name + .invalid-feedback, .invalid-feedback#proxy-error")?.TextContent ?? "");
+        Assert.Equal("集体讨要工资", refusedPage.QuerySelector("#summary")!.TextContent);
+        Assert.Equal(HttpStatusCode.Redirect, registered.StatusCode);
+        var ticketId = long.Parse(registered.Headers.Location!.OriginalString.Split('/')[^1]);
+        await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        Assert.True(await connection.ExecuteScalarAsync<bool>("""
+            SELECT m.is_proxy FROM ticket t JOIN visit v ON v.id = t.visit_id JOIN matter m ON m.id = v.matter_id WHERE t.id = @ticketId
+            """, new { ticketId }));
+    }
 }

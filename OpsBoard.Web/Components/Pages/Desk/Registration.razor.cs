@@ -220,7 +220,7 @@ public partial class Registration
     [
         "Name", "IdNumber", "Phone", "Headcount", "Representatives",
         .. Enumerable.Range(0, Input!.Representatives.Count).Select(i => $"Representatives[{i}]"),
-        "Category", "Summary", "PriorityReason", "Behaviours",
+        "Category", "Summary", "ProxyName", "PriorityReason", "Behaviours",
     ];
 
     /// <summary>
@@ -301,6 +301,8 @@ public partial class Registration
         public bool Noise { get; set; }
         public bool SitIn { get; set; }
         public bool Lingering { get; set; }
+        public bool IsProxy { get; set; }
+        public string? ProxyName { get; set; }
 
         /// <summary>Sent by 查询此人, the form's first button, and so by Enter in any of its fields.</summary>
         public bool Lookup { get; set; }
@@ -329,6 +331,8 @@ public partial class Registration
             WaitingAreaId = WaitingAreaId,
             Priority = Priority,
             PriorityReason = PriorityReason,
+            IsProxy = MatterId is null && IsProxy,
+            ProxyName = ProxyName,
             ConfirmedRenames = ConfirmRenames ? [.. (RenameKeys ?? []).Where(k => k is not null)] : [],
             Behaviours = [.. new[] { (Noise, VisitBehaviour.Noise), (SitIn, VisitBehaviour.SitIn), (Lingering, VisitBehaviour.Lingering) }.Where(b => b.Item1).Select(b => b.Item2)],
         };
