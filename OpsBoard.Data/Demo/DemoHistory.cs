@@ -512,7 +512,7 @@ sealed class DemoHistory
         };
         // Escalated visits (越级访) come mostly from people who already came here and were not satisfied; they fall over
         // the year as more is settled here (the 逐年下降 the office is measured by).
-        if (random.Chance(0.08 * Trend(day, 1.35, 0.65)))
+        if (random.Chance(0.08 * Trend(day, 1.15, 0.85)))
         {
             visit.Level = new[] { VisitLevel.City, VisitLevel.Province, VisitLevel.National }[random.Weighted([65, 28, 7])];
         }
@@ -566,7 +566,7 @@ sealed class DemoHistory
             c.Members = [lead];
             // Fewer come back as the year goes on: the share settled at once rises (一次性化解率 逐年提高).
             var p = Progress(day);
-            var kind = random.Weighted([66 + 14 * p, 19 - 5 * p, 15 - 9 * p]);
+            var kind = random.Weighted([68 + 10 * p, 18 - 4 * p, 14 - 6 * p]);
             c.Remaining = kind switch { 0 => 0, 1 => 1, _ => random.Between(2, 5) };
         }
 
@@ -581,7 +581,7 @@ sealed class DemoHistory
             RegisteredBy = random.Pick(registrars),
             NewPeople = created.Count > 0 ? created : null,
         };
-        if (random.Chance(0.006 * Trend(day, 1.35, 0.65)))
+        if (random.Chance(0.006 * Trend(day, 1.15, 0.85)))
         {
             visit.Level = random.Chance(0.8) ? VisitLevel.City : VisitLevel.Province;
         }
@@ -1006,7 +1006,7 @@ sealed class DemoHistory
         var delay = bucket switch
         {
             // Units reply towards the end of the local limit rather than at once: investigation, a site visit, a meeting.
-            0 => localDays - (int)((localDays - 2) * random.NextDouble() * random.NextDouble()),
+            0 => localDays - (int)((localDays - 2) * Math.Pow(random.NextDouble(), 3)),
             1 => random.Between(localDays + 1, Math.Max(localDays + 1, length * 3 / 4)),
             2 => random.Between(Math.Max(localDays + 1, length * 3 / 4 + 1), length),
             _ => random.Between(length + 1, length + 28),
