@@ -64,10 +64,17 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
             await hub.Clients.Group(group).SendAsync("changed", change, cancellationToken);
             if (LiveGroups.ScreenCenter(group) is { } centerId)
             {
-                var html = await renderer.RenderScreenRegionsAsync(centerId, change.Regions, cancellationToken);
-                if (html.Count > 0)
+                // The KPI region counts a month of items: it is rendered and pushed after the others, so a call never waits
+                // on the month's figures to reach the hall.
+                var fast = change.Regions.Where(r => r != LiveRegions.Kpi).ToList();
+                var slow = change.Regions.Where(r => r == LiveRegions.Kpi).ToList();
+                foreach (var regions in new[] { fast, slow }.Where(r => r.Count > 0))
                 {
-                    await hub.Clients.Group(LiveGroups.PushedScreen(centerId)).SendAsync("regions", new LiveRegionsPush(change.LastId, html), cancellationToken);
+                    var html = await renderer.RenderScreenRegionsAsync(centerId, regions, cancellationToken);
+                    if (html.Count > 0)
+                    {
+                        await hub.Clients.Group(LiveGroups.PushedScreen(centerId)).SendAsync("regions", new LiveRegionsPush(change.LastId, html), cancellationToken);
+                    }
                 }
             }
         }
