@@ -54,8 +54,9 @@ public sealed class JobBoard(ISchedulerFactory schedulers, JobRuns runs, NpgsqlD
 
     public static string TriggerLabel(string key) =>
         JobNames.Triggers.Contains(key) ? JobNames.Triggers.Label(key)
-        // TriggerJob (立即运行) and RunAtStartup fire through one-off triggers Quartz names itself.
-        : key.Contains("MANUAL", StringComparison.OrdinalIgnoreCase) || key.Contains("/MT_", StringComparison.Ordinal) ? "立即运行"
+        // One-off triggers Quartz makes and names itself: RunAtStartup's, and TriggerJob's for 立即运行.
+        : key.StartsWith("QRTZ_STARTUP/", StringComparison.Ordinal) ? "节点启动时"
+        : key.StartsWith("DEFAULT/MT_", StringComparison.Ordinal) ? "立即运行"
         : "一次性";
 
     public async Task<JobBoardSnapshot> ReadAsync(CancellationToken cancellationToken = default)
