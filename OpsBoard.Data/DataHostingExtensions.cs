@@ -72,6 +72,7 @@ public static class DataHostingExtensions
         services.AddSingleton<CalendarStore>();
         services.AddSingleton<CalendarCoverage>();
         services.AddSingleton<SystemNotices>();
+        services.AddSingleton<JobRuns>();
         services.AddSingleton<CenterOverviewQuery>();
         services.AddSingleton<FloorQueries>();
         services.AddSingleton<TicketStore>();

@@ -1,8 +1,11 @@
 using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OpsBoard.Jobs.Calendar;
+using OpsBoard.Jobs.Dashboard;
+using OpsBoard.Jobs.History;
 using OpsBoard.Jobs.Matters;
 using Quartz;
 
@@ -16,6 +19,7 @@ public static class JobsHostingExtensions
         builder.AddQuartz(q =>
         {
             q.UseOpsBoardStore(sp => sp.GetRequiredService<NpgsqlDataSource>());
+            q.AddJobRunHistory();
             q.ScheduleJob<CalendarCoverageJob>(
                 trigger => trigger
                     .WithIdentity("calendar-coverage-hourly", "calendar")
@@ -31,7 +35,16 @@ public static class JobsHostingExtensions
             q.RunAtStartup(ClockWatcherJob.Key);
         });
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        builder.Services.AddSingleton<JobBoard>();
         return builder;
+    }
+
+    /// <summary>Every run of every job written to <c>job_run</c> for the job dashboard (Quartz keeps no history of its own).</summary>
+    public static IQuartzBuilder AddJobRunHistory(this IQuartzBuilder q)
+    {
+        q.Services.TryAddSingleton<JobRunRecorder>();
+        q.AddJobListener(sp => sp.GetRequiredService<JobRunRecorder>());
+        return q;
     }
 
     /// <summary>The persistent, clustered store shared by the app, the worker and the scheduler tests.</summary>
