@@ -52,7 +52,11 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
         now = now.ToUniversalTime();
         await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@LockKey)", new { LockKey }, transaction);
         var mark = await connection.ExecuteScalarAsync<long>("SELECT visit_mark FROM slip_detector FOR UPDATE", transaction: transaction);
-        var top = await connection.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM visit", transaction: transaction);
+        // The newest visit arrived by now: in life the newest of all (read from the key's end), in the demo's replay of
+        // its history the last one before the replayed moment.
+        var top = await connection.ExecuteScalarAsync<long>("""
+            SELECT coalesce((SELECT id FROM visit WHERE arrived_at <= @now ORDER BY id DESC LIMIT 1), 0)
+            """, new { now }, transaction);
         var rule = await DeadlineRules.InForceAsync(connection, transaction, ClockKind.WarningSlip, ChinaTime.DayOf(now));
         var due = rule.DueFor(now, calendar);
         var from = full ? 0 : Math.Max(0, mark - Margin);
