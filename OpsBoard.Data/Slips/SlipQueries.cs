@@ -34,7 +34,7 @@ public static class SlipView
 
 public sealed record SlipFilter(string View = SlipView.Open, string? Trigger = null, int? UnitId = null, int Page = 1);
 
-public sealed record SlipPage(IReadOnlyList<SlipListItem> Items, int Total, int Page, int PageSize)
+public sealed record SlipListPage(IReadOnlyList<SlipListItem> Items, int Total, int Page, int PageSize)
 {
     public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
 }
@@ -103,7 +103,7 @@ public sealed class SlipQueries(NpgsqlDataSource dataSource)
         s.state, s.unit_id AS UnitId, u.name AS Unit, k.alert_state AS ClockState
         """;
 
-    public async Task<SlipPage> ListAsync(Actor actor, SlipFilter filter)
+    public async Task<SlipListPage> ListAsync(Actor actor, SlipFilter filter)
     {
         await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewSlips, filter.UnitId ?? actor.Units.FirstOrDefault(), "warning_slip", null, "预警提醒单");
         int[]? units = actor.Roles.Any(r => r.UnitId is null && Permissions.Allows(r.Role, Permission.ViewSlips)) ? null : [.. actor.Units];
@@ -139,7 +139,7 @@ public sealed class SlipQueries(NpgsqlDataSource dataSource)
             ORDER BY s.issued_at DESC, s.id DESC
             LIMIT @PageSize OFFSET @offset
             """, args);
-        return new SlipPage([.. items], total, page, PageSize);
+        return new SlipListPage([.. items], total, page, PageSize);
     }
 
     public async Task<SlipDetail?> DetailAsync(Actor actor, long slipId)
