@@ -89,6 +89,10 @@ public static class DataHostingExtensions
         services.AddSingleton<OpsBoard.Data.Metrics.MetricsQueries>();
         services.AddSingleton<OpsBoard.Data.Metrics.MetricMonths>();
         services.AddSingleton<Supervisions>();
+        services.AddSingleton<Slips.SlipDetector>();
+        services.AddSingleton<Slips.SlipLifecycle>();
+        services.AddSingleton<Slips.SlipQueries>();
+        services.AddSingleton<Slips.SlipRules>();
         services.AddSingleton<MatterIntake>();
         services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();

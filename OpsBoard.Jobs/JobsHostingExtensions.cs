@@ -7,6 +7,7 @@ using OpsBoard.Jobs.Calendar;
 using OpsBoard.Jobs.Dashboard;
 using OpsBoard.Jobs.History;
 using OpsBoard.Jobs.Matters;
+using OpsBoard.Jobs.Slips;
 using Quartz;
 
 namespace OpsBoard.Jobs;
@@ -33,9 +34,20 @@ public static class JobsHostingExtensions
                     .WithCronSchedule("0 * * * * ?"),
                 job => job.WithIdentity(ClockWatcherJob.Key));
             q.RunAtStartup(ClockWatcherJob.Key);
+            q.ScheduleJob<SlipDetectorJob>(
+                trigger => trigger
+                    .WithIdentity("detector-every-minute", "slips")
+                    .WithCronSchedule("30 * * * * ?"),
+                job => job.WithIdentity(SlipDetectorJob.Key).StoreDurably());
+            q.AddTrigger(trigger => trigger
+                .ForJob(SlipDetectorJob.Key)
+                .WithIdentity("detector-nightly", "slips")
+                .UsingJobData(SlipDetectorJob.Full, true)
+                .WithCronSchedule("0 30 2 * * ?", cron => cron.InTimeZone(Data.ChinaTime.Zone)));
         });
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         builder.Services.AddSingleton<JobBoard>();
+        builder.Services.AddHostedService<SlipDetectorWakeup>();
         return builder;
     }
 

@@ -31,6 +31,12 @@ public enum Permission
     Administer,
     ViewPetitionerContact,
     RevealIdNumber,
+    ViewSlips,
+    AcknowledgeSlip,
+    AnswerSlip,
+    SignSlip,
+    CloseSlip,
+    ReviseSlipRules,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -85,6 +91,16 @@ public static class Permissions
         // A full ID number is shown to the same people only on request, one audited reveal at a time.
         new(Permission.ViewPetitionerContact, "查看信访人姓名、电话", [.. Leaders, Accounts.Roles.Clerk, .. Unit]),
         new(Permission.RevealIdNumber, "显示完整证件号", [.. Leaders, Accounts.Roles.Clerk, .. Unit]),
+
+        // 预警提醒单 (《沥海街道信访工作意见》二(二)): the petition office issues and closes them (the detector issues on its
+        // behalf); the unit's head or work-team leader acknowledges and answers; the leader in charge signs. A unit sees
+        // only its own; the clerk sees them beside a petitioner's history at the desk.
+        new(Permission.ViewSlips, "查看预警提醒单", [.. Leaders, Accounts.Roles.Clerk, .. Unit]),
+        new(Permission.AcknowledgeSlip, "签收预警提醒单", Unit),
+        new(Permission.AnswerSlip, "答复预警提醒单", Unit),
+        new(Permission.SignSlip, "审签预警提醒单", [Accounts.Roles.UnitLeader]),
+        new(Permission.CloseSlip, "预警提醒单办结或退回", Leaders),
+        new(Permission.ReviseSlipRules, "修改预警触发条件", [Accounts.Roles.Admin]),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);

@@ -103,8 +103,13 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
             ["evaluation"] = history.Evaluations,
         });
 
+        // Slips last: their clocks take ids from the sequence just advanced past the copied ones.
+        var slips = await DemoSlips.SeedAsync(connection, transaction, ids, calendar, now);
+        await ClockWatcher.MarkAsync(connection, transaction, new DateTimeOffset(now));
+
         var counts = new
         {
+            slips,
             visits = history.Visits,
             tickets = history.Tickets,
             ticketPeriods = writer.PeriodCount,

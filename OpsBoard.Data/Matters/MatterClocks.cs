@@ -18,7 +18,7 @@ public sealed class MatterClocks(CalendarStore calendars)
         const string sql = """
             INSERT INTO matter_clock (matter_id, center_id, rule_id, started_at, due_at, approaching_from)
             SELECT @matterId, center_id, @Id, @at, @due, @approachingFrom FROM matter WHERE id = @matterId
-            ON CONFLICT (matter_id, rule_id) WHERE stopped_at IS NULL DO NOTHING
+            ON CONFLICT (matter_id, rule_id) WHERE stopped_at IS NULL AND slip_id IS NULL DO NOTHING
             RETURNING id
             """;
         return await connection.ExecuteScalarAsync<long?>(sql,

@@ -76,11 +76,14 @@ public static class ClockKind
     public const string ReReviewRequest = "re_review_request";
     public const string ReReviewDecision = "re_review_decision";
 
+    /// <summary>A warning slip's 7 working days from issue to its signed return (《沥海街道信访工作意见》二(二)); one clock per slip.</summary>
+    public const string WarningSlip = "warning_slip";
+
     public static CodeSet Labels { get; } = new(
         (Transfer, "登记转送交办"), (AcceptanceNotice, "受理告知"), (Objection, "交办异议"), (Handling, "办理答复"),
         (LocalHandling, "本地限期办理"), (LocalHandlingRemote, "本地限期办理（电话、网上）"), (FirstContact, "一问一核实"),
         (Supervision, "督办反馈"), (ReviewRequest, "复查申请"), (ReviewDecision, "复查意见"), (ReReviewRequest, "复核申请"),
-        (ReReviewDecision, "复核意见"));
+        (ReReviewDecision, "复核意见"), (WarningSlip, "预警提醒单回复"));
 
     /// <summary>The local handling clock that runs beside 办理答复: a week for phone and online matters, else 15 working days.</summary>
     public static string LocalHandlingFor(string source) => MatterSource.IsRemote(source) ? LocalHandlingRemote : LocalHandling;
@@ -104,7 +107,8 @@ public static class ClockEvent
         ("received", "登记"), ("accepted", "受理"), ("acceptance_notice", "书面告知"), ("assigned", "交办"),
         ("received_or_returned", "签收或退回"), ("received_by_unit", "单位签收"), ("first_contact", "首次联系"), ("replied", "答复"),
         ("supervision_issued", "发出督办单"), ("supervision_feedback", "督办反馈"), ("review_requested", "申请复查"), ("reviewed", "出具复查意见"),
-        ("re_review_requested", "申请复核"), ("finalized", "出具复核意见"), (Hearing, "听证"));
+        ("re_review_requested", "申请复核"), ("finalized", "出具复核意见"), (Hearing, "听证"),
+        ("slip_issued", "下发预警提醒单"), ("slip_returned", "审签后报回信访办"));
 }
 
 /// <summary>Whether a rule counts calendar or working days; <c>deadline_rule.day_kind</c>.</summary>

@@ -4,8 +4,10 @@ namespace OpsBoard.Data.Notices;
 public static class JobNames
 {
     public static CodeSet Jobs { get; } = new(
-        ("calendar/calendar-coverage", "节假日安排载入检查"), ("matters/clock-watcher", "法定期限临期与超期标记"));
+        ("calendar/calendar-coverage", "节假日安排载入检查"), ("matters/clock-watcher", "法定期限临期与超期标记"),
+        ("slips/detector", "预警提醒单触发检测"));
 
     public static CodeSet Triggers { get; } = new(
-        ("calendar/calendar-coverage-hourly", "每小时"), ("matters/clock-watcher-every-minute", "每分钟"));
+        ("calendar/calendar-coverage-hourly", "每小时"), ("matters/clock-watcher-every-minute", "每分钟"),
+        ("slips/detector-every-minute", "每分钟（增量）"), ("slips/detector-nightly", "每晚 2:30（全量核对）"));
 }

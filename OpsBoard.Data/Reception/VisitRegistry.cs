@@ -276,6 +276,8 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         await LiveJournal.AppendAsync(connection, transaction, "visit.registered", visit.CenterId,
             payload: new { visitId, visit.Headcount, collective = CollectiveVisit.Is(visit.Headcount), visit.Priority });
         await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", visit.CenterId, payload: new { id = ticketId, number });
+        // Wakes the slip detector on whichever node runs it, at commit: a visit that meets a trigger has its slip within seconds.
+        await connection.ExecuteAsync($"SELECT pg_notify('{Slips.SlipDetector.Channel}', @visitId::text)", new { visitId }, transaction);
         await transaction.CommitAsync(cancellationToken);
         return new Registered(visitId.Value, ticketId, number, false);
     }

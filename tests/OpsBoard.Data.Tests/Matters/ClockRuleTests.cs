@@ -46,7 +46,7 @@ public sealed class ClockRuleTests(DatabaseFixture db) : IClassFixture<DatabaseF
 
         Assert.Equal(
             ["acceptance_notice", "first_contact", "handling", "local_handling", "local_handling_remote", "objection", "re_review_decision",
-             "re_review_request", "review_decision", "review_request", "supervision", "transfer"],
+             "re_review_request", "review_decision", "review_request", "supervision", "transfer", "warning_slip"],
             rules.Select(r => r.Code).Distinct().Order());
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r.Source)));
         Assert.Equal(["hearing"], rules.Single(r => r.Code == "re_review_decision").PauseEvents);
