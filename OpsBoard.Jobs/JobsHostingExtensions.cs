@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OpsBoard.Jobs.Calendar;
 using OpsBoard.Jobs.Matters;
+using OpsBoard.Jobs.Metrics;
 using Quartz;
 
 namespace OpsBoard.Jobs;
@@ -31,6 +32,7 @@ public static class JobsHostingExtensions
             q.RunAtStartup(ClockWatcherJob.Key);
         });
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        builder.Services.AddHostedService<MetricExportWorker>();
         return builder;
     }
 

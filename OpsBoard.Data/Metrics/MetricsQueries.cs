@@ -51,8 +51,10 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     /// </summary>
     public async Task<MetricsScope> ScopeAsync(Actor actor, int? unitId = null)
     {
-        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMetrics, unitId, "metrics", unitId);
         var wholeCenter = actor.Roles.Any(r => r.UnitId is null && Permissions.Allows(r.Role, Permission.ViewMetrics));
+        // A unit leader who names no unit asks for their own: checked against one of them, not against "no unit".
+        var asked = unitId ?? (wholeCenter || actor.Units.Count == 0 ? null : actor.Units[0]);
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMetrics, asked, "metrics", unitId);
         return unitId is { } unit ? new MetricsScope(actor.CenterId, [unit]) : new MetricsScope(actor.CenterId, wholeCenter ? null : actor.Units);
     }
 
@@ -132,12 +134,15 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     public async Task<IReadOnlyList<KpiBreakdownRow>> BreakdownAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month, string dimension)
     {
         var items = await ItemsAsync(scope, kpi, month);
-        var names = await NamesAsync(scope.CenterId);
-        return [.. items
+        return Breakdown(kpi, items, dimension, await NamesAsync(scope.CenterId));
+    }
+
+    /// <summary>Splits items already read (the export reads each KPI's items once for all five dimensions).</summary>
+    public static IReadOnlyList<KpiBreakdownRow> Breakdown(KpiDefinition kpi, IEnumerable<KpiItem> items, string dimension, MetricNames names) =>
+        [.. items
             .GroupBy(i => KeyOf(i, dimension))
             .Select(g => new KpiBreakdownRow(g.Key, LabelOf(dimension, g.Key, names), KpiFigure.Of(kpi, g)))
             .OrderByDescending(r => r.Figure.Denominator)];
-    }
 
     /// <summary>The items behind a figure, optionally only one group of a breakdown and only those in (or out of) the numerator.</summary>
     public static IEnumerable<KpiItem> Filter(IEnumerable<KpiItem> items, string? dimension, string? key, bool? inNumerator) =>
