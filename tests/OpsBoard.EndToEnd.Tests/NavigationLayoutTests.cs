@@ -7,9 +7,10 @@ public sealed class NavigationLayoutTests(AppFixture app, BrowserFixture browser
 {
     public static TheoryData<string, string[]> Roles => new()
     {
-        { "director", ["首页", "信访事项", "期限预警", "大屏"] },
+        { "director", ["首页", "信访事项", "期限预警", "指标导出", "大屏"] },
         { "clerk", ["首页", "登记", "窗口", "现场", "信访事项", "期限预警"] },
         { "officer", ["首页", "本单位事项", "期限预警"] },
+        { "stats", ["首页", "信访事项", "期限预警", "指标导出"] },
         { "admin", ["首页", "大屏", "大屏设备", "期限规则", "日历", "系统状态"] },
     };
 
