@@ -9,6 +9,7 @@
 #   SCREENS="1,10,100,1000"   screen counts for live        EVENTS=20   events measured per screen count and path
 #   REPEAT=10                 requests per page; kpi: reads per measure (the wall three times as many)
 #   KEEP=1                    keep the data directories (default: removed)
+#   BASELINE=0                kpi without its plain-scan baseline (minutes per read at 1M visits and more)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -71,7 +72,7 @@ for visits in "${sizes[@]}"; do
         bench record --scenario load --case seed --size "$visits" --metric "database MB" --value "$(du -sm "$data/pg" | cut -f1)"
     fi
     if wants pages; then bench pages --url "$app_url" --db "$db" --size "$visits" --repeat "${REPEAT:-10}"; fi
-    if wants kpi; then bench kpi --url "$app_url" --db "$db" --size "$visits" --repeat "${REPEAT:-10}"; fi
+    if wants kpi; then bench kpi --url "$app_url" --db "$db" --size "$visits" --repeat "${REPEAT:-10}" --baseline "${BASELINE:-1}"; fi
     if wants live && [ $first = 1 ]; then
         bench live --url "$app_url" --db "$db" --pid "$app_pid" --screens "${SCREENS:-1,10,100,1000}" --events "${EVENTS:-20}"
     fi

@@ -116,6 +116,25 @@ public sealed class MetricsExportTests(DemoDatabaseFixture db) : IClassFixture<D
     }
 
     [Fact]
+    public async Task WriteXlsx_ClosedMonth_SaysSoAndGivesTheFrozenFigures()
+    {
+        var s = await SetupAsync();
+        var month = s.Month.AddMonths(-1);
+        await new MetricMonths(db.DataSource, s.Metrics, TimeProvider.System).CloseAsync(s.Stats, month);
+        var scope = await s.Metrics.ScopeAsync(s.Stats);
+        using var file = new MemoryStream();
+
+        await s.Export.WriteXlsxAsync(new MonthExport(scope, month, "全中心"), file);
+
+        file.Position = 0;
+        using var document = SpreadsheetDocument.Open(file, false);
+        var summary = Rows(document.WorkbookPart!, MetricsExport.SummarySheet);
+        var figures = await s.Metrics.FiguresAsync(scope, month);
+        Assert.Equal(figures.Select(f => (double)f.Numerator), summary.Skip(1).Take(figures.Count).Select(r => Number(r[1])));
+        Assert.All(summary.Skip(1).Take(figures.Count), r => Assert.Equal("已关账", Text(r[10])));
+    }
+
+    [Fact]
     public async Task WriteCsv_LastMonth_Utf8WithBomOneLinePerItemAndASummary()
     {
         var s = await SetupAsync();
