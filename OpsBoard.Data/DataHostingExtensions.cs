@@ -88,6 +88,8 @@ public static class DataHostingExtensions
         services.AddSingleton<MatterQueries>();
         services.AddSingleton<OpsBoard.Data.Metrics.MetricsQueries>();
         services.AddSingleton<OpsBoard.Data.Metrics.MetricMonths>();
+        services.AddSingleton<OpsBoard.Data.Metrics.MetricsExport>();
+        services.AddSingleton<OpsBoard.Data.Metrics.MetricExports>();
         services.AddSingleton<Supervisions>();
         services.AddSingleton<Slips.SlipDetector>();
         services.AddSingleton<Slips.SlipLifecycle>();

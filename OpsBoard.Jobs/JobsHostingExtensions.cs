@@ -8,6 +8,7 @@ using OpsBoard.Jobs.Dashboard;
 using OpsBoard.Jobs.History;
 using OpsBoard.Jobs.Matters;
 using OpsBoard.Jobs.Slips;
+using OpsBoard.Jobs.Metrics;
 using Quartz;
 
 namespace OpsBoard.Jobs;
@@ -48,6 +49,7 @@ public static class JobsHostingExtensions
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         builder.Services.AddSingleton<JobBoard>();
         builder.Services.AddHostedService<SlipDetectorWakeup>();
+        builder.Services.AddHostedService<MetricExportWorker>();
         return builder;
     }
 

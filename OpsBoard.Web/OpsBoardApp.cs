@@ -9,6 +9,7 @@ using OpsBoard.Web.Accounts;
 using OpsBoard.Web.Components;
 using OpsBoard.Web.Health;
 using OpsBoard.Web.Live;
+using OpsBoard.Web.Metrics;
 
 namespace OpsBoard.Web;
 
@@ -52,6 +53,7 @@ public static class OpsBoardApp
 
         app.MapOpsBoardHealth();
         app.MapOpsBoardLive();
+        app.MapOpsBoardMetricsExports();
         app.MapRazorComponents<App>();
         app.Lifetime.ApplicationStarted.Register(() =>
             app.Logger.LogInformation("OpsBoard is running: open {Url}/account/login", app.Urls.FirstOrDefault()));

@@ -86,10 +86,13 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     /// <summary>Every KPI's figure for a month, with last year's same period for the year-on-year ones.</summary>
     public async Task<IReadOnlyList<KpiFigure>> FiguresAsync(MetricsScope scope, DateOnly month)
     {
+        // One connection and one look at each month's state for all ten KPIs: the wall reads them after every change.
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var months = await MonthsAsync(connection, scope.CenterId, month);
         var figures = new List<KpiFigure>();
         foreach (var kpi in Kpis.All)
         {
-            figures.Add(await FigureAsync(scope, kpi, month));
+            figures.Add(await FigureAsync(connection, scope, kpi, months));
         }
 
         return figures;
@@ -97,27 +100,37 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
 
     public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
     {
-        var items = await ItemsAsync(scope, kpi, month);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await FigureAsync(connection, scope, kpi, await MonthsAsync(connection, scope.CenterId, month));
+    }
+
+    /// <summary>The period of a month and of last year's same days, and whether each is read from its frozen items.</summary>
+    sealed record FigureMonths(DateOnly Month, MetricPeriod Period, bool Closed, MetricPeriod LastYear, bool LastYearClosed);
+
+    async Task<FigureMonths> MonthsAsync(NpgsqlConnection connection, int centerId, DateOnly month)
+    {
+        var period = MetricPeriod.For(month, Today);
+        var lastYear = period.SameMonthLastYear();
+        // A closed month of last year compares with its frozen figures, unless this month is still running (same days only).
+        var lastYearClosed = lastYear.ToDay == lastYear.Month.AddMonths(1) && await IsClosedAsync(connection, centerId, lastYear.Month);
+        return new FigureMonths(month, period, await IsClosedAsync(connection, centerId, month), lastYear, lastYearClosed);
+    }
+
+    async Task<KpiFigure> FigureAsync(NpgsqlConnection connection, MetricsScope scope, KpiDefinition kpi, FigureMonths months)
+    {
+        var items = months.Closed
+            ? await FrozenItemsAsync(connection, scope.CenterId, kpi, months.Month)
+            : await ComputeAsync(connection, null, scope.CenterId, kpi, months.Period);
         double? lastYear = null;
         if (kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear)
         {
-            lastYear = KpiFigure.Of(kpi, scope.Apply(await LastYearItemsAsync(scope.CenterId, kpi, month))).Value;
+            var lastYearItems = months.LastYearClosed
+                ? await FrozenItemsAsync(connection, scope.CenterId, kpi, months.LastYear.Month)
+                : await ComputeAsync(connection, null, scope.CenterId, kpi, months.LastYear);
+            lastYear = KpiFigure.Of(kpi, scope.Apply(lastYearItems)).Value;
         }
 
-        return KpiFigure.Of(kpi, items, lastYear);
-    }
-
-    async Task<IReadOnlyList<KpiItem>> LastYearItemsAsync(int centerId, KpiDefinition kpi, DateOnly month)
-    {
-        var period = MetricPeriod.For(month, Today).SameMonthLastYear();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        // A closed month of last year compares with its frozen figures, unless this month is still running (same days only).
-        if (period.ToDay == period.Month.AddMonths(1) && await IsClosedAsync(connection, centerId, period.Month))
-        {
-            return await FrozenItemsAsync(connection, centerId, kpi, period.Month);
-        }
-
-        return await ComputeAsync(connection, null, centerId, kpi, period);
+        return KpiFigure.Of(kpi, scope.Apply(items), lastYear);
     }
 
     /// <summary>The KPI's value month by month, for the trend chart: the 13 months ending with <paramref name="month"/>.</summary>
@@ -136,12 +149,15 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     public async Task<IReadOnlyList<KpiBreakdownRow>> BreakdownAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month, string dimension)
     {
         var items = await ItemsAsync(scope, kpi, month);
-        var names = await NamesAsync(scope.CenterId);
-        return [.. items
+        return Breakdown(kpi, items, dimension, await NamesAsync(scope.CenterId));
+    }
+
+    /// <summary>Splits items already read (the export reads each KPI's items once for all five dimensions).</summary>
+    public static IReadOnlyList<KpiBreakdownRow> Breakdown(KpiDefinition kpi, IEnumerable<KpiItem> items, string dimension, MetricNames names) =>
+        [.. items
             .GroupBy(i => KeyOf(i, dimension))
             .Select(g => new KpiBreakdownRow(g.Key, LabelOf(dimension, g.Key, names), KpiFigure.Of(kpi, g)))
             .OrderByDescending(r => r.Figure.Denominator)];
-    }
 
     /// <summary>The items behind a figure, optionally only one group of a breakdown and only those in (or out of) the numerator.</summary>
     public static IEnumerable<KpiItem> Filter(IEnumerable<KpiItem> items, string? dimension, string? key, bool? inNumerator) =>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using AngleSharp.Html.Parser;
 using Dapper;
 using Npgsql;
 using OpsBoard.Data.Screens;
@@ -98,23 +97,7 @@ public sealed class PagesScenario(BenchOptions options, Results results)
         return new OpsBoard.Data.Matters.MatterCursor((DateTime.SpecifyKind(at, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks / 10, id).ToString();
     }
 
-    HttpClient NewClient() =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() }) { BaseAddress = baseAddress };
+    HttpClient NewClient() => BenchHttp.NewClient(baseAddress);
 
-    async Task<HttpClient> SignInAsync(string login)
-    {
-        var client = NewClient();
-        var page = await new HtmlParser().ParseDocumentAsync(await client.GetStringAsync("/account/login"));
-        var fields = page.QuerySelectorAll("form input[name]")
-            .ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
-        fields["Input.Login"] = login;
-        fields["Input.Password"] = "Demo@2026";
-        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(fields));
-        if (response.StatusCode != HttpStatusCode.Redirect)
-        {
-            throw new InvalidOperationException($"sign-in as {login}: {(int)response.StatusCode}");
-        }
-
-        return client;
-    }
+    Task<HttpClient> SignInAsync(string login) => BenchHttp.SignInAsync(baseAddress, login);
 }

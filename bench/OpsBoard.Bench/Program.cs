@@ -5,6 +5,8 @@ using OpsBoard.Bench;
 // a results file; `report` then prints one table with the ratios measured in that run.
 //   live  --url U --db CS --pid P --screens 1,10,100,1000 --events 20 --out F
 //   pages --url U --db CS --size N --repeat 10 --out F
+//   kpi   --url U --db CS --size N --repeat 10 --baseline 1 --out F
+//   xlsx  --db CS --out F     (last month's export once; kpi runs it in a child process with a capped heap)
 //   record --out F --scenario S --case C --size N --metric M --value V   (figures measured by run.sh itself)
 //   report --out F
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -20,6 +22,12 @@ switch (options.Command)
     case "pages":
         await new PagesScenario(options, results).RunAsync();
         break;
+    case "kpi":
+        await new KpiScenario(options, results).RunAsync();
+        break;
+    case "xlsx":
+        await KpiScenario.ExportOnceAsync(options.Get("db"));
+        break;
     case "record":
         results.Add(options.Get("scenario"), options.Get("case"), long.Parse(options.Get("size"), CultureInfo.InvariantCulture),
             options.Get("metric"), double.Parse(options.Get("value"), CultureInfo.InvariantCulture));
@@ -28,7 +36,7 @@ switch (options.Command)
         Report.Print(results.Load());
         break;
     default:
-        Console.Error.WriteLine($"unknown command '{options.Command}': live, pages, record or report");
+        Console.Error.WriteLine($"unknown command '{options.Command}': live, pages, kpi, record or report");
         return 2;
 }
 

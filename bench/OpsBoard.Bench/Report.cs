@@ -12,6 +12,7 @@ public static class Report
         Pages(rows.Where(r => r.Scenario == "pages").ToList(), output);
         Startup(rows.Where(r => r.Scenario == "startup").ToList(), output);
         Load(rows.Where(r => r.Scenario == "load").ToList(), output);
+        Kpi(rows.Where(r => r.Scenario == "kpi").ToList(), output);
         Console.WriteLine(output.Length == 0 ? "no results" : output.ToString());
     }
 
@@ -113,6 +114,51 @@ public static class Report
 
         output.AppendLine();
         output.AppendLine("Target: ≥ 20,000 visits/s.");
+        output.AppendLine();
+    }
+
+    static string Completes(double value) => double.IsNaN(value) ? "—" : value > 0 ? "completes" : "out of memory";
+
+    static void Kpi(List<Row> rows, StringBuilder output)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var sizes = rows.Select(r => r.Size).Distinct().Order().ToList();
+        output.AppendLine("### kpi: metrics through MetricsQueries (ms), indexed vs plain scan of the same SQL");
+        output.AppendLine();
+        output.AppendLine("| read | visits | p50 | p95 | plain scan p50 | plain scan p95 | plain / indexed p50 | target |");
+        output.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var (read, label, target) in new[] { ("wall", "wall: month to date, today", "≤ 5 ms"), ("wall on the 20th", "wall: month to date on the 20th", "≤ 5 ms"), ("page", "page: last month", "≤ 300 ms") })
+        {
+            foreach (var size in sizes)
+            {
+                double P(string path, string metric) => Value(rows, $"{read} · {path}", size, metric);
+                var page = read == "page" && rows.Any(r => r.Case == "page (GET /metrics)" && r.Size == size) ? " (GET /metrics)" : read == "page" ? " (its reads)" : "";
+                output.AppendLine(
+                    $"| {label}{page} | {size:N0} | {F(P("indexed", "p50 ms"), "0.0")} | {F(P("indexed", "p95 ms"), "0.0")} | " +
+                    $"{F(P("plain scan", "p50 ms"), "0.0")} | {F(P("plain scan", "p95 ms"), "0.0")} | {Ratio(P("plain scan", "p50 ms"), P("indexed", "p50 ms"))} | {target} |");
+            }
+        }
+
+        output.AppendLine();
+        output.AppendLine("| xlsx of last month | visits | rows | ms | items read ms | xlsx / items read | peak heap MB | peak working set MB | in a 50 MB heap | file KB | plain scan ms | plain / indexed |");
+        output.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var size in sizes)
+        {
+            double X(string path, string metric) => Value(rows, $"xlsx · {path}", size, metric);
+            output.AppendLine(
+                $"| | {size:N0} | {F(X("indexed", "rows"))} | {F(X("indexed", "ms"))} | {F(X("indexed", "items read ms"))} | " +
+                $"{Ratio(X("indexed", "ms"), X("indexed", "items read ms"))} | {F(X("indexed", "peak heap MB"), "0.0")} | " +
+                $"{F(X("indexed", "peak working set MB"), "0.0")} | {Completes(X("indexed", "completes in a 50 MB heap"))} | {F(X("indexed", "file KB"))} | {F(X("plain scan", "ms"))} | {Ratio(X("plain scan", "ms"), X("indexed", "ms"))} |");
+        }
+
+        output.AppendLine();
+        output.AppendLine("Targets: wall ≤ 5 ms, page ≤ 300 ms, xlsx of about 100,000 rows ≤ 1.5 s and ≤ 50 MB peak. Peak memory: sampled every 2 ms " +
+            "during the export, above the level just before it: managed heap without collecting (garbage included), process working set; " +
+            "and the same export run alone in a process whose managed heap is capped at 50 MB (DOTNET_GCHeapHardLimit).");
         output.AppendLine();
     }
 }

@@ -36,7 +36,7 @@ public sealed class MetricsTests(AppFixture app, BrowserFixture browser) : IClas
 
         await tickets.FinishAsync(1, registered.TicketId, 1, VisitOutcome.ResolvedOnSpot, EvaluationRating.Satisfied);
 
-        await Assertions.Expect(gauge).Not.ToHaveAttributeAsync("data-value", before ?? "", new() { Timeout = 5000 });
+        await Assertions.Expect(gauge).Not.ToHaveAttributeAsync("data-value", before ?? "", new() { Timeout = 15_000 });
         var after = double.Parse((await gauge.GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(before is null or "" || after > double.Parse(before, System.Globalization.CultureInfo.InvariantCulture), $"{before} → {after}");
         // Green at or above 85 %, red below: the standing the gauge is drawn with matches its value.
