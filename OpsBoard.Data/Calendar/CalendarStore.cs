@@ -14,18 +14,24 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
     public async Task<WorkingCalendar> ReloadAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var calendar = await ReadAsync(connection, null, cancellationToken);
+        current = calendar;
+        return calendar;
+    }
+
+    /// <summary>The calendar as the connection sees it: inside a transaction that changes it, the changed one.</summary>
+    public static async Task<WorkingCalendar> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken = default)
+    {
         const string daysSql = """
             SELECT day, kind, name
             FROM calendar_day
             """;
         var days = await connection.QueryAsync<(DateOnly Day, string Kind, string Name)>(
-            new CommandDefinition(daysSql, cancellationToken: cancellationToken));
+            new CommandDefinition(daysSql, transaction: transaction, cancellationToken: cancellationToken));
         var years = await connection.QueryAsync<int>(
-            new CommandDefinition("SELECT year FROM calendar_year", cancellationToken: cancellationToken));
-        var calendar = new WorkingCalendar(
+            new CommandDefinition("SELECT year FROM calendar_year", transaction: transaction, cancellationToken: cancellationToken));
+        return new WorkingCalendar(
             days.Select(d => new CalendarEntry(d.Day, d.Kind == "holiday" ? DayKind.Holiday : DayKind.Workday, d.Name)),
             years);
-        current = calendar;
-        return calendar;
     }
 }

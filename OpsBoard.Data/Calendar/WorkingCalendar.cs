@@ -6,7 +6,14 @@ public enum DayKind
     Workday,
 }
 
-public sealed record CalendarEntry(DateOnly Day, DayKind Kind, string Name);
+public sealed record CalendarEntry(DateOnly Day, DayKind Kind, string Name)
+{
+    /// <summary>放假 or 调休上班: the one label of a calendar day's kind.</summary>
+    public static string KindLabel(DayKind kind) => kind == DayKind.Holiday ? "放假" : "调休上班";
+
+    /// <summary>"2026-10-01（四）放假 国庆节", as the admin reads a day against the notice.</summary>
+    public override string ToString() => $"{Day:yyyy-MM-dd}（{"日一二三四五六"[(int)Day.DayOfWeek]}）{KindLabel(Kind)} {Name}";
+}
 
 /// <summary>
 /// Working days as the State Council's yearly holiday notices define them (docs/sources.md): Monday–Friday,

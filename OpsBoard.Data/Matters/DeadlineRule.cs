@@ -20,6 +20,9 @@ public sealed record DeadlineRule
     public string Source { get; init; } = "";
     public DateOnly EffectiveFrom { get; init; }
 
+    /// <summary>When an admin withdrew this version before it took effect; a withdrawn version never governs a clock.</summary>
+    public DateTime? WithdrawnAt { get; init; }
+
     public bool InWorkingDays => DayKind == RuleDays.Working;
 
     public string Label => ClockKind.Label(Code);
@@ -81,7 +84,8 @@ public static class DeadlineRules
 {
     const string Columns = """
         id, code, version, start_event AS StartEvent, stop_event AS StopEvent, length, day_kind AS DayKind,
-        pause_events AS PauseEvents, max_extension_days AS MaxExtensionDays, source, effective_from AS EffectiveFrom
+        pause_events AS PauseEvents, max_extension_days AS MaxExtensionDays, source, effective_from AS EffectiveFrom,
+        withdrawn_at AS WithdrawnAt
         """;
 
     /// <summary>The version of a rule in force on a day.</summary>
@@ -90,7 +94,7 @@ public static class DeadlineRules
         var sql = $"""
             SELECT {Columns}
             FROM deadline_rule
-            WHERE code = @code AND effective_from <= @day
+            WHERE code = @code AND effective_from <= @day AND withdrawn_at IS NULL
             ORDER BY effective_from DESC
             LIMIT 1
             """;
@@ -109,15 +113,17 @@ public static class DeadlineRules
         return await connection.QuerySingleAsync<DeadlineRule>(sql, new { id }, transaction);
     }
 
-    public static async Task<IReadOnlyList<DeadlineRule>> AllAsync(NpgsqlDataSource dataSource)
+    /// <summary>Every version that governs or will govern clocks; with <paramref name="withdrawn"/>, also those withdrawn (for the admin's page).</summary>
+    public static async Task<IReadOnlyList<DeadlineRule>> AllAsync(NpgsqlDataSource dataSource, bool withdrawn = false)
     {
         var sql = $"""
             SELECT {Columns}
             FROM deadline_rule
-            ORDER BY code, effective_from DESC
+            WHERE @withdrawn OR withdrawn_at IS NULL
+            ORDER BY code, effective_from DESC, version DESC
             """;
         await using var connection = await dataSource.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<DeadlineRule>(sql)];
+        return [.. await connection.QueryAsync<DeadlineRule>(sql, new { withdrawn })];
     }
 
     /// <summary>
@@ -177,5 +183,45 @@ public static class DeadlineRules
             Detail: new { code, length, dayKind, maxExtensionDays, effectiveFrom }));
         await transaction.CommitAsync();
         return await InForceAsync(connection, null, code, effectiveFrom);
+    }
+
+    /// <summary>
+    /// Withdraws a version that has not taken effect (a mistake caught in time): from then on the version before it stays
+    /// in force, as if the wrong one had never been saved. A version already in effect can never be withdrawn: clocks
+    /// were started and their due moments computed under it, and a clock keeps its version for life. The row is kept,
+    /// marked, so its version number is never given again and the page still shows it. Audited; rule changes are not
+    /// live events (no screen shows a rule), so neither is this.
+    /// </summary>
+    public static async Task<DeadlineRule> WithdrawAsync(NpgsqlDataSource dataSource, int ruleId, int userId, DateOnly today)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var sql = $"""
+            SELECT {Columns}
+            FROM deadline_rule
+            WHERE id = @ruleId
+            FOR UPDATE
+            """;
+        var rule = await connection.QuerySingleOrDefaultAsync<DeadlineRule>(sql, new { ruleId }, transaction)
+            ?? throw new MatterException("没有这个规则版本。");
+        if (rule.WithdrawnAt is not null)
+        {
+            throw new MatterException($"“{rule.Label}”第 {rule.Version} 版已经撤回。");
+        }
+
+        // A clock started under the version is the proof it took effect, whatever the date says.
+        var used = await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM matter_clock WHERE rule_id = @ruleId)", new { ruleId }, transaction);
+        if (rule.EffectiveFrom <= today || used)
+        {
+            throw new MatterException(
+                $"“{rule.Label}”第 {rule.Version} 版已于 {rule.EffectiveFrom:yyyy-MM-dd} 生效，不能撤回：已有期限按这一版计算，计时中的期限始终按开始时的版本。如需改变，请保存一个新版本并注明生效日期。");
+        }
+
+        await connection.ExecuteAsync("UPDATE deadline_rule SET withdrawn_at = now(), withdrawn_by = @userId WHERE id = @ruleId",
+            new { ruleId, userId }, transaction);
+        await Audit.AuditLog.WriteAsync(connection, transaction, new Audit.AuditEntry("rule.withdraw", UserId: userId, SubjectKind: "deadline_rule",
+            SubjectId: ruleId, Detail: new { rule.Code, rule.Version, rule.Length, rule.DayKind, rule.MaxExtensionDays, rule.Source, rule.EffectiveFrom }));
+        await transaction.CommitAsync();
+        return rule;
     }
 }

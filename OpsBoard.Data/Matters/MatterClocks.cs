@@ -190,14 +190,74 @@ public sealed class MatterClocks(CalendarStore calendars)
             new { due, approachingFrom = DeadlineRule.ApproachingFrom(clock.Started, due), clock.Id }, transaction);
     }
 
+    /// <summary>
+    /// Recounts the running clocks on a changed calendar (a year loaded or corrected): each due moment is computed
+    /// again by <see cref="DeadlineRule.DueFor"/> from its start, its rule version, its extension and the days it spent
+    /// paused, exactly as it was first computed. Only clocks due on or after <paramref name="from"/>, the first day that
+    /// changed, can move: a count that ended earlier never reached the change. A clock paused now is left alone, its
+    /// due moment is computed anew when it resumes; a stopped clock keeps its result, a judgment already made.
+    /// An alert raised under the old due moment that no longer holds is taken back, so the watcher raises what the new
+    /// one calls for (and announces it). Returns how many due moments moved.
+    /// </summary>
+    public static async Task<int> RecountAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WorkingCalendar calendar,
+        DateOnly from, DateTimeOffset now)
+    {
+        const string runningSql = """
+            SELECT k.id, k.started_at AS StartedAt, k.due_at AS DueAt, k.extension_days AS ExtensionDays, k.rule_id AS RuleId
+            FROM matter_clock k
+            WHERE k.stopped_at IS NULL AND k.due_at >= @from
+              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
+            ORDER BY k.id
+            FOR UPDATE OF k
+            """;
+        const string updateSql = """
+            UPDATE matter_clock
+            SET due_at = @due, approaching_from = @approachingFrom,
+                alert_state = CASE WHEN alert_state IN ('approaching', 'overdue') AND @approachingFrom > @now THEN 'running'
+                                   WHEN alert_state = 'overdue' AND @due > @now THEN 'approaching'
+                                   ELSE alert_state END,
+                approaching_at = CASE WHEN @approachingFrom > @now THEN NULL ELSE approaching_at END,
+                overdue_at = CASE WHEN @due > @now THEN NULL ELSE overdue_at END
+            WHERE id = @Id
+            """;
+        var running = (await connection.QueryAsync<RunningClock>(runningSql,
+            new { from = ChinaTime.StartOf(from).ToUniversalTime() }, transaction)).ToList();
+        var spans = (await connection.QueryAsync<(long ClockId, DateTime From, DateTime To)>(
+                "SELECT clock_id, paused_at, resumed_at FROM clock_pause WHERE clock_id = ANY(@ids) AND resumed_at IS NOT NULL",
+                new { ids = running.Select(k => k.Id).ToArray() }, transaction))
+            .ToLookup(span => span.ClockId, span => (span.From, span.To));
+        var rules = new Dictionary<int, DeadlineRule>();
+        var moved = 0;
+        now = now.ToUniversalTime();
+        foreach (var clock in running)
+        {
+            if (!rules.TryGetValue(clock.RuleId, out var rule))
+            {
+                rules[clock.RuleId] = rule = await DeadlineRules.ByIdAsync(connection, transaction, clock.RuleId);
+            }
+
+            var due = rule.DueFor(clock.Started, calendar, clock.ExtensionDays, PausedDays(spans[clock.Id], rule, calendar));
+            if (due == clock.Due)
+            {
+                continue;
+            }
+
+            await connection.ExecuteAsync(updateSql,
+                new { due, approachingFrom = DeadlineRule.ApproachingFrom(clock.Started, due), now, clock.Id }, transaction);
+            moved++;
+        }
+
+        return moved;
+    }
+
     /// <summary>Whole days spent paused, in the rule's own kind of day.</summary>
     static async Task<int> PausedDaysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long clockId, DeadlineRule rule, WorkingCalendar calendar)
     {
         var spans = await connection.QueryAsync<(DateTime From, DateTime To)>(
             "SELECT paused_at, resumed_at FROM clock_pause WHERE clock_id = @clockId AND resumed_at IS NOT NULL", new { clockId }, transaction);
-        return spans.Sum(span =>
-        {
-            return rule.DaysBetween(ChinaTime.DayOf(span.From), ChinaTime.DayOf(span.To), calendar);
-        });
+        return PausedDays(spans, rule, calendar);
     }
+
+    static int PausedDays(IEnumerable<(DateTime From, DateTime To)> spans, DeadlineRule rule, WorkingCalendar calendar) =>
+        spans.Sum(span => rule.DaysBetween(ChinaTime.DayOf(span.From), ChinaTime.DayOf(span.To), calendar));
 }

@@ -2,42 +2,9 @@ using Dapper;
 using Npgsql;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Audit;
+using OpsBoard.Data.Personal;
 
 namespace OpsBoard.Data.Matters;
-
-public sealed record MatterListItem(long Id, string Code, string Category, string Status, string? Unit, DateTime ReceivedAt, string? WorstClock);
-
-/// <summary>
-/// One page of a list, newest first, with cursors to the pages on either side: keyset paging, so the thousandth page
-/// costs what the first does.
-/// </summary>
-public sealed record MatterPage(IReadOnlyList<MatterListItem> Items, int Total, string? Newer, string? Older)
-{
-    /// <summary>Counting stops here: "10000 件以上" is as useful to a reader as the exact figure, and stays cheap.</summary>
-    public const int CountLimit = 10_000;
-
-    public string TotalText => Total > CountLimit ? $"{CountLimit} 件以上" : $"{Total} 件";
-}
-
-/// <summary>What a list shows: a status, a file-number prefix (XF2026…), and where to start.</summary>
-public sealed record MatterFilter(string? Status = null, string? Code = null, string? After = null, string? Before = null);
-
-/// <summary>A position in the newest-first order: the received moment (to the microsecond PostgreSQL keeps) and the id.</summary>
-public readonly record struct MatterCursor(long ReceivedMicros, long Id)
-{
-    static readonly DateTime Epoch = DateTime.UnixEpoch;
-
-    public static MatterCursor Of(MatterListItem item) => new((ChinaTime.Utc(item.ReceivedAt).UtcDateTime - Epoch).Ticks / 10, item.Id);
-
-    public DateTime ReceivedAt => Epoch.AddTicks(ReceivedMicros * 10);
-
-    public override string ToString() => $"{ReceivedMicros}-{Id}";
-
-    public static MatterCursor? Parse(string? text) =>
-        text?.Split('-') is [var at, var id] && long.TryParse(at, out var micros) && long.TryParse(id, out var matterId)
-            ? new MatterCursor(micros, matterId)
-            : null;
-}
 
 public sealed record MatterDetail(long Id, string Code, string Source, string Category, string Summary, string Status, int? UnitId, string? Unit,
     string? Locality, DateTime ReceivedAt, DateTime? AcceptedAt, DateTime? RepliedAt, string? ReplyOutcome, DateTime? ClosedAt,
@@ -89,67 +56,237 @@ public sealed record MatterFile(MatterDetail Matter, IReadOnlyList<ClockRow> Clo
 }
 
 /// <summary>Matters as people read them; a unit sees only its own, and a try at another's is refused and audited.</summary>
-public sealed class MatterQueries(NpgsqlDataSource dataSource)
+public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProtector protector)
 {
     public const int PageSize = 25;
 
+    /// <summary>
+    /// Each order the list offers, as SQL text from this whitelist only (never from the request): the sort key, its
+    /// direction, and whether the key alone is unique (a file number is, per center) or needs the id to break ties.
+    /// The due key is the expression of <c>matter_due_list_idx</c>, word for word, so the index serves it.
+    /// </summary>
+    static readonly Dictionary<string, (string Key, bool Descending, bool UniqueKey)> Orders = new(StringComparer.Ordinal)
+    {
+        [MatterSort.Newest] = ("m.received_at", true, false),
+        [MatterSort.Oldest] = ("m.received_at", false, false),
+        [MatterSort.Due] = ("coalesce(m.next_due_at, '9999-12-31 00:00:00+00'::timestamptz)", false, false),
+        [MatterSort.Code] = ("m.code", false, true),
+    };
+
+    /// <summary>
+    /// The list's conditions, each a fixed text with its value as a parameter, included only when its filter is set:
+    /// "(@x IS NULL OR …)" would fold away for a simple comparison, but not for the name's subquery, which PostgreSQL
+    /// turns into a semi-join only when it stands alone (inside an OR it would be tested row by row along the order).
+    /// </summary>
+    static string ListWhere(int[]? units, int? unitId, MatterFilter filter)
+    {
+        var where = new List<string> { "m.center_id = @CenterId" };
+        if (units is not null)
+        {
+            where.Add("m.responsible_unit_id = ANY(@units)");
+        }
+
+        if (unitId is not null)
+        {
+            where.Add("m.responsible_unit_id = @unitId");
+        }
+
+        if (filter.Status is not null)
+        {
+            where.Add("m.status = @status");
+        }
+
+        if (MatterFilter.CodePrefix(filter.Code) is not null)
+        {
+            where.Add("m.code LIKE @code || '%'");
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.PetitionerName))
+        {
+            where.Add("m.petitioner_id IN (SELECT p.id FROM petitioner p WHERE p.center_id = @CenterId AND p.name = @name)");
+        }
+
+        if (filter.PetitionerId is not null)
+        {
+            where.Add("m.petitioner_id = @petitionerId");
+        }
+
+        if (filter.From is not null)
+        {
+            where.Add("m.received_at >= @fromAt");
+        }
+
+        if (filter.To is not null)
+        {
+            where.Add("m.received_at < @toAt");
+        }
+
+        return string.Join("\n  AND ", where);
+    }
+
+    /// <summary>
+    /// One page of the list in the chosen order. Previous and next pages are reached by keyset cursors, so paging costs
+    /// the same at the first page and deep in a million matters. A page number is a jump by OFFSET, and only within the
+    /// first <see cref="MatterPage.CountLimit"/> matters (400 pages): an OFFSET walks and drops every row before it,
+    /// which stays a few milliseconds at 10000 index entries but would grow with the history; the count is capped there
+    /// anyway, so a page number beyond it could not be known. Further back, the received-date range is the jump (it
+    /// starts the walk in the index at that day), and 末页 walks the order backwards from its other end, which is as
+    /// cheap as the first page. A unit role sees only its own units' matters, whatever the filter asks.
+    /// </summary>
     public async Task<MatterPage> ListAsync(Actor actor, MatterFilter filter)
     {
-        var status = MatterStatus.Labels.Contains(filter.Status) ? filter.Status : null;
-        var code = string.IsNullOrWhiteSpace(filter.Code) ? null : filter.Code.Trim().ToUpperInvariant();
-        var after = MatterCursor.Parse(filter.After);
-        var before = after is null ? MatterCursor.Parse(filter.Before) : null;
         await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMatters, actor.Units.FirstOrDefault(), "matter", null);
         int[]? units = actor.SeesWholeCenter ? null : [.. actor.Units];
-        // Older pages walk down the (received_at, id) index from the cursor; a newer page walks up and is turned round.
-        var sql = $"""
-            SELECT m.id, m.code, c.name AS Category, m.status, u.name AS Unit, m.received_at AS ReceivedAt,
-                   (SELECT k.alert_state FROM matter_clock k
-                    WHERE k.matter_id = m.id AND k.stopped_at IS NULL AND k.alert_state IN ('approaching', 'overdue')
-                    ORDER BY k.alert_state = 'overdue' DESC LIMIT 1) AS WorstClock
-            FROM matter m
-            JOIN matter_category c ON c.code = m.category
-            LEFT JOIN unit u ON u.id = m.responsible_unit_id
-            WHERE m.center_id = @CenterId
-              AND (@units::int[] IS NULL OR m.responsible_unit_id = ANY(@units))
-              AND (@status::text IS NULL OR m.status = @status)
-              AND (@code::text IS NULL OR m.code LIKE @code || '%')
-              AND (@afterAt::timestamptz IS NULL OR (m.received_at, m.id) < (@afterAt, @afterId))
-              AND (@beforeAt::timestamptz IS NULL OR (m.received_at, m.id) > (@beforeAt, @beforeId))
-            ORDER BY m.received_at {(before is null ? "DESC" : "ASC")}, m.id {(before is null ? "DESC" : "ASC")}
-            LIMIT @take
-            """;
-        const string countSql = """
+        var notes = new List<string>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var unitId = filter.UnitId;
+        if (unitId is { } asked)
+        {
+            if (units is not null && !units.Contains(asked))
+            {
+                notes.Add("只能查看本单位的信访事项，已显示本单位全部事项。");
+                unitId = null;
+            }
+            else if (units is null && !await connection.ExecuteScalarAsync<bool>(
+                         "SELECT EXISTS (SELECT 1 FROM unit WHERE id = @asked AND center_id = @CenterId)", new { asked, actor.CenterId }))
+            {
+                notes.Add("所选责任单位不存在，已显示全部单位。");
+                unitId = null;
+            }
+        }
+
+        var sort = Orders.ContainsKey(filter.Sort) ? filter.Sort : MatterSort.Newest;
+        var order = Orders[sort];
+        var args = new DynamicParameters(new
+        {
+            actor.CenterId, units, unitId, status = filter.Status, code = MatterFilter.CodePrefix(filter.Code),
+            name = string.IsNullOrWhiteSpace(filter.PetitionerName) ? null : filter.PetitionerName.Trim(), petitionerId = filter.PetitionerId,
+            fromAt = filter.From is { } from ? ChinaTime.StartOf(from).ToUniversalTime() : (DateTimeOffset?)null,
+            toAt = filter.To is { } to ? ChinaTime.StartOf(to.AddDays(1)).ToUniversalTime() : (DateTimeOffset?)null,
+            countTo = MatterPage.CountLimit + 1,
+        });
+        var where = ListWhere(units, unitId, filter);
+        var countSql = $"""
             SELECT count(*)::int
             FROM (SELECT 1
                   FROM matter m
-                  WHERE m.center_id = @CenterId
-                    AND (@units::int[] IS NULL OR m.responsible_unit_id = ANY(@units))
-                    AND (@status::text IS NULL OR m.status = @status)
-                    AND (@code::text IS NULL OR m.code LIKE @code || '%')
+                  WHERE {where}
                   LIMIT @countTo) counted
             """;
-        await using var connection = await dataSource.OpenConnectionAsync();
-        var args = new
+        var total = await connection.ExecuteScalarAsync<int>(countSql, args);
+        var jumpable = Math.Max(1, (Math.Min(total, MatterPage.CountLimit) + PageSize - 1) / PageSize);
+
+        var cursor = filter.After ?? filter.Before;
+        var backwards = filter.Before is not null && filter.After is null;
+        int? number;
+        var skip = 0;
+        if (cursor is not null)
         {
-            actor.CenterId, units, status, code = code?.Replace("%", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal),
-            afterAt = after?.ReceivedAt, afterId = after?.Id ?? 0, beforeAt = before?.ReceivedAt, beforeId = before?.Id ?? 0, take = PageSize + 1,
-            countTo = MatterPage.CountLimit + 1,
-        };
+            number = filter.Page is > 0 ? filter.Page : null;
+        }
+        else if (filter.Last && total > MatterPage.CountLimit)
+        {
+            // Past the count cap the last page's number is unknown, but its rows are the first ones from the other end.
+            backwards = true;
+            number = null;
+        }
+        else
+        {
+            number = filter.Last ? jumpable : filter.Page ?? 1;
+            if (number > jumpable)
+            {
+                notes.Add(total > MatterPage.CountLimit
+                    ? $"按页码最多可跳到第 {jumpable} 页（前 {MatterPage.CountLimit} 件），没有第 {number} 页可跳；更早的事项请用收到日期缩小范围，或点“末页”。已显示第 {jumpable} 页。"
+                    : $"共 {jumpable} 页，没有第 {number} 页，已显示最后一页。");
+                number = jumpable;
+            }
+
+            skip = (number.Value - 1) * PageSize;
+        }
+
+        // Walking backwards reverses the order, takes the page nearest the cursor, and turns it round below.
+        var descending = order.Descending != backwards;
+        var direction = descending ? "DESC" : "ASC";
+        var orderBy = order.UniqueKey ? $"{order.Key} {direction}" : $"{order.Key} {direction}, m.id {direction}";
+        var keyset = "";
+        if (cursor is not null)
+        {
+            var comparison = descending ? "<" : ">";
+            keyset = order.UniqueKey ? $"AND {order.Key} {comparison} @cursorKey" : $"AND ({order.Key}, m.id) {comparison} (@cursorKey, @cursorId)";
+            args.Add("cursorKey", cursor.KeyValue);
+            args.Add("cursorId", cursor.Id);
+        }
+
+        args.Add("skip", skip);
+        args.Add("take", PageSize + 1);
+        // Normally the order's own index is walked and the filters tested on the way. The due and code orders follow the
+        // received time closely, so the matters of a received-date range or a file-number prefix (or the few of one
+        // petitioner) can all lie at the far end of that walk; when the count says they are at most CountLimit, they
+        // are found first through the filters' own indexes and sorted, which is bounded by that number (OFFSET 0 keeps
+        // PostgreSQL from folding the subquery back into the ordered walk).
+        var filterFirst = sort is MatterSort.Due or MatterSort.Code && total <= MatterPage.CountLimit
+            && (filter.From is not null || filter.To is not null || filter.Code is not null
+                || !string.IsNullOrWhiteSpace(filter.PetitionerName) || filter.PetitionerId is not null);
+        var source = filterFirst
+            ? $"""
+                (SELECT m.id, m.code, m.received_at, m.next_due_at
+                 FROM matter m
+                 WHERE {where}
+                 OFFSET 0) m
+                WHERE true
+              """
+            : $"""
+                matter m
+                WHERE {where}
+              """;
+        // The page's ids are chosen first, from the matter table alone, so the rows an OFFSET skips cost an index entry
+        // each and never the joins or the clock lookup of the rows shown.
+        var sql = $"""
+            SELECT m.id, m.code, c.name AS Category, m.status, u.name AS Unit, m.received_at AS ReceivedAt, m.next_due_at AS DueAt,
+                   (SELECT k.alert_state FROM matter_clock k
+                    WHERE k.matter_id = m.id AND k.stopped_at IS NULL AND k.alert_state IN ('approaching', 'overdue')
+                    ORDER BY k.alert_state = 'overdue' DESC LIMIT 1) AS WorstClock
+            FROM (SELECT m.id
+                  FROM {source}
+                    {keyset}
+                  ORDER BY {orderBy}
+                  OFFSET @skip
+                  LIMIT @take) page
+            JOIN matter m ON m.id = page.id
+            JOIN matter_category c ON c.code = m.category
+            LEFT JOIN unit u ON u.id = m.responsible_unit_id
+            ORDER BY {orderBy}
+            """;
         var rows = (await connection.QueryAsync<MatterListItem>(sql, args)).ToList();
         var more = rows.Count > PageSize;
         rows = [.. rows.Take(PageSize)];
-        if (before is not null)
+        if (backwards)
         {
             rows.Reverse();
         }
 
-        var total = await connection.ExecuteScalarAsync<int>(countSql, args);
-        var hasNewer = before is not null ? more : after is not null;
-        var hasOlder = before is not null || more;
+        var hasPrevious = backwards ? more : skip > 0 || cursor is not null;
+        var hasNext = backwards ? cursor is not null : more;
         return new MatterPage(rows, total,
-            hasNewer && rows.Count > 0 ? MatterCursor.Of(rows[0]).ToString() : null,
-            hasOlder && rows.Count > 0 ? MatterCursor.Of(rows[^1]).ToString() : null);
+            hasPrevious && rows.Count > 0 ? MatterCursor.Of(rows[0], sort).ToString() : null,
+            hasNext && rows.Count > 0 ? MatterCursor.Of(rows[^1], sort).ToString() : null,
+            number, jumpable, notes);
+    }
+
+    /// <summary>
+    /// The petitioner an ID number belongs to, found the way the desk finds them: by the keyed lookup hash, never by
+    /// the number itself, which is stored only encrypted.
+    /// </summary>
+    public async Task<long?> PetitionerByIdNumberAsync(Actor actor, ChineseIdNumber number)
+    {
+        await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMatters, actor.Units.FirstOrDefault(), "matter", null);
+        const string sql = """
+            SELECT id
+            FROM petitioner
+            WHERE center_id = @CenterId AND id_number_hash = @hash
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long?>(sql, new { actor.CenterId, hash = protector.LookupHash(number) });
     }
 
     public async Task<MatterFile?> FileAsync(Actor actor, long matterId)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using System.Text.Json;
+using OpsBoard.Data.Calendar;
 using OpsBoard.Data.Live;
 using OpsBoard.Data.Screens;
 
@@ -13,7 +14,8 @@ namespace OpsBoard.Web.Live;
 /// screen of that center: the work per event does not grow with the number of screens. Staff and unit groups get the
 /// names of the changed regions and fetch those that differ per user.
 /// </summary>
-public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> hub, RegionRenderer renderer, ILogger<LiveDispatcher> logger)
+public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> hub, RegionRenderer renderer, CalendarStore calendars,
+    ILogger<LiveDispatcher> logger)
     : BackgroundService
 {
     public static readonly TimeSpan BurstWindow = TimeSpan.FromMilliseconds(100);
@@ -51,6 +53,12 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
 
     async Task DispatchAsync(List<LiveEvent> batch, CancellationToken cancellationToken)
     {
+        // A year loaded or corrected on another node: this node's due moments must count the same days.
+        if (batch.Any(e => e.Kind is CalendarLoader.LoadedEvent or CalendarLoader.CorrectedEvent))
+        {
+            await calendars.ReloadAsync(cancellationToken);
+        }
+
         foreach (var revoked in batch.Where(e => e.Kind == DeviceTokens.RevokedEvent))
         {
             if (JsonDocument.Parse(revoked.Payload).RootElement.TryGetProperty("deviceId", out var id))

@@ -28,7 +28,7 @@ public sealed class ProxyAndReplyRatingTests(DatabaseFixture db) : IClassFixture
 
         var id = await s.Intake.RegisterAsync(s.Clerk, Letter());
         var plain = await s.Intake.RegisterAsync(s.Clerk, Letter(proxy: false, agent: "填了也不算"));
-        var file = await new MatterQueries(db.DataSource).FileAsync(s.Director, id);
+        var file = await new MatterQueries(db.DataSource, FloorScenario.Protector).FileAsync(s.Director, id);
 
         Assert.Equal((true, "王代办"), await ProxyOfAsync(id));
         Assert.Equal((false, null), await ProxyOfAsync(plain));

@@ -50,7 +50,7 @@ public sealed class ConstraintTests(DemoDatabaseFixture db) : IClassFixture<Demo
     [Fact]
     public async Task CalendarDay_WorkdayOnAWeekday_IsRefused()
     {
-        var error = await ViolationAsync("INSERT INTO calendar_day (day, kind, name) VALUES ('2030-01-02', 'workday', '测试')");
+        var error = await ViolationAsync("INSERT INTO calendar_day (day, kind, name, schedule_year) VALUES ('2030-01-02', 'workday', '测试', 2030)");
 
         Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
     }
