@@ -22,7 +22,7 @@ public sealed class SlipTests(AppFixture app, BrowserFixture browser) : IClassFi
         // Every live event is NOTIFYed on commit; the slip's own (slip.issued) is the signal that it exists.
         await using var listener = await app.Database.DataSource.OpenConnectionAsync();
         await listener.ExecuteAsync($"LISTEN {OpsBoard.Data.Live.LiveJournal.Channel}");
-        var (matterCode, matterId) = await ThreeVisitsOnOneMatterOfChengdongAsync();
+        var (matterCode, matterId, idNumber) = await ThreeVisitsOnOneMatterOfChengdongAsync();
         var registered = System.Diagnostics.Stopwatch.StartNew();
         var heard = 0;
         listener.Notification += (_, _) => heard = 1;
@@ -57,6 +57,18 @@ public sealed class SlipTests(AppFixture app, BrowserFixture browser) : IClassFi
             repeatsBefore + 1, new() { Timeout = 2000, PollingInterval = 20 });
         await BrowserFixture.SnapshotAsync(officer, "slips-inbox-1366");
         await BrowserFixture.SnapshotAsync(wall, "slips-wall-1920");
+
+        // The desk: the petitioner's history shows the slip running on their matter.
+        var desk = await browser.NewPageAsync(app.BaseAddress, 1366, 768);
+        await desk.LogInAsync("clerk");
+        await desk.GotoAsync("/desk");
+        await desk.Locator("#search-id").FillAsync(idNumber);
+        await desk.Locator("#search-id").PressAsync("Enter");
+        var deskSlip = desk.Locator("[data-history] [data-slips] tbody tr");
+        await Assertions.Expect(deskSlip).ToHaveCountAsync(1);
+        await Assertions.Expect(deskSlip).ToContainTextAsync(matterCode);
+        await Assertions.Expect(deskSlip).ToContainTextAsync("待签收");
+        await BrowserFixture.SnapshotAsync(desk, "slips-desk-1366");
 
         await row.Locator("td").First.GetByRole(AriaRole.Link).ClickAsync();
         await Assertions.Expect(officer.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("信访事项预警提醒单");
@@ -107,7 +119,8 @@ public sealed class SlipTests(AppFixture app, BrowserFixture browser) : IClassFi
             repeatsBefore, new() { Timeout = 2000, PollingInterval = 20 });
 
         await director.GotoAsync($"/matters/{matterId}");
-        await Assertions.Expect(director.Locator("[data-slips] tr", new() { HasText = "重复访" })).ToContainTextAsync("已办结");
+        await Assertions.Expect(director.Locator("[data-slips] tbody tr", new() { HasText = "重复访" })).ToContainTextAsync("已办结");
+        await BrowserFixture.SnapshotAsync(director, "slips-matter-1920");
 
         // The sheet as it is read on screen at both sizes and printed on A4.
         foreach (var (width, height) in new[] { (1366, 768), (1920, 1080) })
@@ -150,9 +163,9 @@ public sealed class SlipTests(AppFixture app, BrowserFixture browser) : IClassFi
 
     /// <summary>
     /// A first visit opens a matter, which 城东街道 is made responsible for; the same petitioner comes twice more about it.
-    /// Returns the matter's code as the screens show it.
+    /// Returns the matter as the screens show it and the petitioner's ID number.
     /// </summary>
-    async Task<(string Code, long Id)> ThreeVisitsOnOneMatterOfChengdongAsync()
+    async Task<(string Code, long Id, string IdNumber)> ThreeVisitsOnOneMatterOfChengdongAsync()
     {
         var desk = app.Services.GetRequiredService<DeskQueries>();
         var registry = app.Services.GetRequiredService<VisitRegistry>();
@@ -174,6 +187,6 @@ public sealed class SlipTests(AppFixture app, BrowserFixture browser) : IClassFi
             """, new { first.VisitId });
         await registry.RegisterAsync(Visit(matterId));
         await registry.RegisterAsync(Visit(matterId));
-        return (code, matterId);
+        return (code, matterId, petitioner.IdNumber);
     }
 }
