@@ -23,5 +23,9 @@ public sealed class TicketPrintTests(AppFixture app, BrowserFixture browser) : I
         await Assertions.Expect(page.Locator("[data-ticket-number]")).ToHaveTextAsync(registered.Number);
         Assert.False(await page.GetByText("张晓燕").IsVisibleAsync()); // the clerk's name is not on the slip
         await BrowserFixture.SnapshotAsync(page, "ticket-print");
+        var pdf = System.Text.Encoding.Latin1.GetString(await page.PdfAsync(new() { PreferCSSPageSize = true }));
+        var mediaBox = System.Text.RegularExpressions.Regex.Match(pdf, @"/MediaBox \[0 0 ([\d.]+) ");
+        Assert.True(mediaBox.Success, "the printed ticket has no page size");
+        Assert.InRange(double.Parse(mediaBox.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 225, 229); // 80 mm in points
     }
 }

@@ -17,6 +17,17 @@ public sealed class LiveRoutingTests
         Assert.Contains("center:1", routed.Keys);
     }
 
+    [Theory]
+    [InlineData("slip.issued")]
+    [InlineData("slip.sign")]
+    [InlineData("slip.close")]
+    public void Route_SlipStep_RefreshesTheWallAlertsAlone(string kind)
+    {
+        var routed = LiveDispatcher.Route([Event(1, kind, unit: 5)]);
+
+        Assert.Equal(["alerts"], routed["screen:1"].Regions);
+    }
+
     [Fact]
     public void Route_CenterEvent_NeverReachesAUnitGroup()
     {

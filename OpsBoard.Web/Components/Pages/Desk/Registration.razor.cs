@@ -18,6 +18,9 @@ public partial class Registration
     VisitRegistry Registry { get; set; } = default!;
 
     [Inject]
+    OpsBoard.Data.Slips.SlipQueries Slips { get; set; } = default!;
+
+    [Inject]
     NavigationManager Navigation { get; set; } = default!;
 
     [Inject]
@@ -39,6 +42,7 @@ public partial class Registration
 
     IReadOnlyList<PetitionerFound> found = [];
     PetitionerHistory? history;
+    IReadOnlyList<OpsBoard.Data.Slips.SlipListItem> openSlips = [];
     bool incompleteForm;
     string? searchError;
     string? lookupMessage;
@@ -123,6 +127,14 @@ public partial class Registration
         }
     }
 
+    /// <summary>The person's visits and matters, and the open warning slips on them: the clerk sees a slip is running.</summary>
+    async Task<PetitionerHistory> HistoryAsync(PetitionerFound person)
+    {
+        var found = await Desk.HistoryAsync(Actor, person);
+        openSlips = await Slips.OpenForPetitionerAsync(Actor.CenterId, person.Card.Id);
+        return found;
+    }
+
     async Task FindAsync(string? idNumber, string? name, string? phone)
     {
         var lookup = await Desk.FindAsync(Actor, idNumber, name, phone);
@@ -130,7 +142,7 @@ public partial class Registration
         if (found.Count == 1)
         {
             var person = found[0];
-            history = await Desk.HistoryAsync(Actor, person);
+            history = await HistoryAsync(person);
             Input!.Name = string.IsNullOrWhiteSpace(Input.Name) ? person.Card.Name : Input.Name;
             Input.Phone = string.IsNullOrWhiteSpace(Input.Phone) && person.Identified ? person.Card.Phone : Input.Phone;
             var visits = history.Visits.Count >= DeskQueries.VisitsShown ? $"{DeskQueries.VisitsShown} 次以上" : $"{history.Visits.Count} 次";
@@ -209,7 +221,7 @@ public partial class Registration
         if (outcome is not { Unavailable: true } && ChineseIdNumber.TryParse(Input.IdNumber, out _, out _))
         {
             found = (await Desk.FindAsync(Actor, Input.IdNumber, null, null)).Found;
-            history = found.Count == 1 ? await Desk.HistoryAsync(Actor, found[0]) : null;
+            history = found.Count == 1 ? await HistoryAsync(found[0]) : null;
         }
     }
 

@@ -25,6 +25,9 @@ public partial class MatterFilePage
     PetitionerCards Petitioners { get; set; } = default!;
 
     [Inject]
+    OpsBoard.Data.Slips.SlipQueries Slips { get; set; } = default!;
+
+    [Inject]
     ILogger<MatterFilePage> Logger { get; set; } = default!;
 
     [CascadingParameter]
@@ -44,6 +47,7 @@ public partial class MatterFilePage
     (MatterStep Step, StepArguments Args)? posted;
     string? forbidden;
     PetitionerCard? petitioner;
+    IReadOnlyList<OpsBoard.Data.Slips.SlipListItem> slips = [];
     string? revealedIdNumber;
 
     DateOnly Today => ChinaTime.Today(TimeProvider.System);
@@ -70,6 +74,8 @@ public partial class MatterFilePage
 
             steps = MatterSteps.Available(actor, file.StepContext);
             petitioner = await Petitioners.OfMatterAsync(actor, MatterId);
+            // A unit sees the slips issued to it; a matter passed on from another unit keeps that unit's slips to itself.
+            slips = [.. (await Slips.ForMatterAsync(MatterId)).Where(s => actor.May(Permission.ViewSlips, s.UnitId))];
             units = steps.Any(s => s.Input == StepInput.Unit) ? await Matters.UnitsAsync(actor.CenterId) : [];
         }
         catch (ForbiddenException e)
