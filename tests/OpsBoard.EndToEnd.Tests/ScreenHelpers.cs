@@ -40,7 +40,7 @@ public static class ScreenHelpers
     }
 
     /// <summary>Waits until the tile shows the expected value; returns how long that took.</summary>
-    public static async Task<TimeSpan> WaitForTotalAsync(this IPage wall, string label, int expected, float timeoutMs = 2000)
+    public static async Task<TimeSpan> WaitForTotalAsync(this IPage wall, string label, int expected, float timeoutMs = 10_000)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         await wall.WaitForFunctionAsync(

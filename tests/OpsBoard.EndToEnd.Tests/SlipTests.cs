@@ -155,6 +155,35 @@ public sealed class SlipTests(AppFixture app, BrowserFixture browser) : IClassFi
         Assert.InRange(double.Parse(mediaBox.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 841, 844); // 297 mm
     }
 
+    [BrowserFact]
+    public async Task SlipRules_AdminRaisesTheRepeatThreshold_NewVersionListedAndARefusalKeepsTheForm()
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, 1366, 768);
+        await page.LogInAsync("admin");
+        await page.GotoAsync("/admin/rules");
+        await page.GetByRole(AriaRole.Link, new() { Name = "预警触发条件" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("预警触发条件");
+
+        // The browser lets 5 through; the domain knows the levels stop at 进京 (4).
+        await page.GetByLabel("越级访 阈值").FillAsync("5");
+        await page.GetByLabel("越级访 依据").FillAsync("县信访联席会议纪要〔2026〕5号");
+        await page.Locator("tr[data-trigger=escalated] form").GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("阈值应在 2 到 4 之间");
+        await Assertions.Expect(page.GetByLabel("越级访 阈值")).ToHaveValueAsync("5");
+        await Assertions.Expect(page.GetByLabel("越级访 依据")).ToHaveValueAsync("县信访联席会议纪要〔2026〕5号");
+        await Assertions.Expect(page.Locator("tr[data-trigger=escalated]")).ToHaveCountAsync(1);
+
+        await page.GetByLabel("重复访 依据").FillAsync("县信访联席会议纪要〔2026〕5号");
+        await page.GetByLabel("重复访 阈值").FillAsync("4");
+        await page.Locator("tr[data-trigger=repeat] form").GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("同一事项来访次数达到 4");
+        var versions = page.Locator("tr[data-trigger=repeat]");
+        await Assertions.Expect(versions).ToHaveCountAsync(2);
+        await Assertions.Expect(versions.First).ToContainTextAsync("县信访联席会议纪要〔2026〕5号");
+        await Assertions.Expect(versions.Nth(1).Locator("form")).ToHaveCountAsync(0); // the old version is history, not a form
+        await BrowserFixture.SnapshotAsync(page, "slip-rules-1366");
+    }
+
     static ILocator Cell(IPage page, string heading) =>
         page.Locator(".slip-table tr", new() { Has = page.Locator($"th:text-is('{heading}')") }).Locator("td");
 
