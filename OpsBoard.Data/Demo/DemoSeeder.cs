@@ -86,6 +86,13 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         }
 
         writer.Finish();
+        // Statistics for the rows just copied (ANALYZE sees this transaction's own rows): without them the planner reads
+        // the freshly filled tables as empty and the watcher's joins below can take minutes.
+        await using (var analyze = new NpgsqlCommand("ANALYZE matter, matter_clock, clock_pause, visit, ticket", connection, transaction) { CommandTimeout = 600 })
+        {
+            await analyze.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         // The running clocks' alert states are the watcher's own, given as of now.
         await ClockWatcher.MarkAsync(connection, transaction, new DateTimeOffset(now));
 

@@ -102,7 +102,8 @@
       series: [{
         type: "gauge", min: 0, max: 100, radius: "100%", center: ["50%", "62%"], startAngle: 200, endAngle: -20,
         // The band below the target is red, from the target up green: the target is where the colours meet.
-        axisLine: { lineStyle: { width: 12, color: [[target / 100, "#7a1f24"], [1, "#124d2c"]] } },
+        // No figure yet (no visits this month): a neutral track, not a red one.
+        axisLine: { lineStyle: { width: 12, color: hasValue ? [[target / 100, "#7a1f24"], [1, "#124d2c"]] : [[1, "#2a3b52"]] } },
         progress: { show: hasValue, width: 12, itemStyle: { color: colour } },
         pointer: { show: false }, axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
         anchor: { show: false }, title: { show: false },
