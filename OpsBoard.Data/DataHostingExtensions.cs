@@ -96,6 +96,7 @@ public static class DataHostingExtensions
         services.AddSingleton<Slips.SlipQueries>();
         services.AddSingleton<Slips.SlipRules>();
         services.AddSingleton<Slips.MatterPackages>();
+        services.AddSingleton<Slips.SlipWatchList>();
         services.AddSingleton<MatterIntake>();
         services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();

@@ -141,7 +141,7 @@ public sealed class MatterPackages(NpgsqlDataSource dataSource, TimeProvider tim
     {
         if (!mine)
         {
-            await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewSlips, actor.Units.FirstOrDefault(), "matter_package", null, "包案");
+            await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewSlips, actor.Units.Count > 0 ? actor.Units[0] : null, "matter_package", null, "包案");
         }
 
         int[]? units = mine || actor.Roles.Any(r => r.UnitId is null && Permissions.Allows(r.Role, Permission.ViewSlips)) ? null : [.. actor.Units];
