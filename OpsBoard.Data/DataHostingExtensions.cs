@@ -95,6 +95,8 @@ public static class DataHostingExtensions
         services.AddSingleton<Slips.SlipLifecycle>();
         services.AddSingleton<Slips.SlipQueries>();
         services.AddSingleton<Slips.SlipRules>();
+        services.AddSingleton<Slips.MatterPackages>();
+        services.AddSingleton<Slips.SlipWatchList>();
         services.AddSingleton<MatterIntake>();
         services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();

@@ -37,6 +37,9 @@ public enum Permission
     SignSlip,
     CloseSlip,
     ReviseSlipRules,
+    AssignPackage,
+    RecordPackage,
+    ViewWatchList,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -101,6 +104,14 @@ public static class Permissions
         new(Permission.SignSlip, "审签预警提醒单", [Accounts.Roles.UnitLeader]),
         new(Permission.CloseSlip, "预警提醒单办结或退回", Leaders),
         new(Permission.ReviseSlipRules, "修改预警触发条件", [Accounts.Roles.Admin]),
+
+        // 包案 (五包责任制, 《沥海街道信访工作意见》二(四)): the petition office — whoever closes slips — hands a slip's matter to a leader of the unit
+        // (分管领导 or 片长), and that leader, in person, records the five duties, the 专题分析会 and the 约访; the data
+        // layer also checks that the one recording is the leader the matter was handed to.
+        new(Permission.AssignPackage, "包案交办（五包责任制）", Leaders),
+        new(Permission.RecordPackage, "记录包案落实情况", [Accounts.Roles.UnitLeader]),
+        // 风险研判 (事前预警: "超前掌握情报、联合研判访情", 区县信访“人民满意窗口”实施方案): the petition office.
+        new(Permission.ViewWatchList, "查看风险研判清单", Leaders),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);

@@ -36,6 +36,7 @@ static class DemoSlips
 
             await StepUntilAsync(sweep);
             await SlipDetector.DetectAsync(connection, transaction, calendar, sweep, full: first);
+            await PackagesAsync(connection, transaction, ids, calendar, director, officerUnit, sweep, now);
             if (first)
             {
                 // One slip of the backlog is left unanswered past its 7 working days: the overdue case on the wall and in the inbox.
@@ -104,6 +105,69 @@ static class DemoSlips
             }
         }
     }
+
+    /// <summary>
+    /// 包案 for 城东街道's leader (<c>leader</c>), through the package's own steps: the first two of its slips (on two
+    /// matters) are handed over a working day after the sweep that issued them, while they are open; the first gets
+    /// all five duties, a 专题分析会 and a 约访 recorded over the following working days, the second only its first
+    /// steps, so the leader's list shows work done and work still to do.
+    /// </summary>
+    static async Task PackagesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DemoIds ids, WorkingCalendar calendar,
+        Actor director, int unitId, DateTimeOffset sweep, DateTimeOffset now)
+    {
+        var leaderId = Account(ids, unitId, Roles.UnitLeader);
+        var leader = Actor.OfUnit(leaderId, ids.CenterId, unitId, Roles.UnitLeader);
+        var held = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM matter_package WHERE leader_id = @leaderId", new { leaderId }, transaction);
+        var slips = (await connection.QueryAsync<long>("""
+            SELECT DISTINCT ON (s.matter_id) s.id
+            FROM warning_slip s
+            WHERE s.unit_id = @unitId AND s.closed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM matter_package p WHERE p.matter_id = s.matter_id)
+            ORDER BY s.matter_id, s.id
+            """, new { unitId }, transaction)).Order().Take(2 - held).ToList();
+        string[][] plans =
+        [
+            [PackageDuty.Grasp, PackageDuty.Meeting, PackageDuty.Interview, PackageDuty.Persuade, PackageDuty.Resolve, PackageDuty.Pledge, PackageDuty.Educate],
+            [PackageDuty.Grasp, PackageDuty.Interview],
+        ];
+        for (var i = 0; i < slips.Count; i++)
+        {
+            var slip = await SlipSteps.LockAsync(connection, transaction, ids.CenterId, slips[i]);
+            var day = calendar.AddWorkingDays(ChinaTime.DayOf(sweep), 1);
+            var assigned = ChinaTime.StartOf(day).AddHours(9).ToUniversalTime();
+            if (assigned > now)
+            {
+                continue;
+            }
+
+            var packageId = await PackageSteps.AssignAsync(connection, transaction, director, slip, leaderId,
+                "多次来访，由街道分管领导牵头包案化解", assigned);
+            var package = await PackageSteps.LockAsync(connection, transaction, ids.CenterId, packageId);
+            foreach (var kind in plans[held + i])
+            {
+                // A working day between entries, never past now.
+                day = kind == PackageDuty.Grasp ? day : calendar.AddWorkingDays(day, 1);
+                var at = ChinaTime.StartOf(day).AddHours(16).ToUniversalTime();
+                if (at > now)
+                {
+                    break;
+                }
+
+                await PackageSteps.RecordAsync(connection, transaction, leader, package, new PackageRecord(kind, day, PackageNotes[kind]), at);
+            }
+        }
+    }
+
+    static readonly Dictionary<string, string> PackageNotes = new()
+    {
+        [PackageDuty.Grasp] = "调阅全部来访记录和办理材料，走访所在社区，掌握信访人家庭及诉求情况",
+        [PackageDuty.Meeting] = "召集街道综治办、社区、相关部门召开专题分析会，查找问题症结，研究化解方案",
+        [PackageDuty.Interview] = "主动约访信访人，当面听取诉求，说明政策依据",
+        [PackageDuty.Persuade] = "会同社区书记多次上门做思想工作，信访人态度有所缓和",
+        [PackageDuty.Resolve] = "协调相关部门落实合理诉求部分，明确办理时限",
+        [PackageDuty.Pledge] = "信访人书面承诺问题解决后不再重复上访",
+        [PackageDuty.Educate] = "落实网格员每周走访一次，重要节点专人稳控",
+    };
 
     /// <summary>Working days from one step to the next: 签收, 答复, 审签, 办结.</summary>
     static readonly int[] StepDays = [1, 3, 1, 1];

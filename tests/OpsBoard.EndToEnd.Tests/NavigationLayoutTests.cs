@@ -7,7 +7,7 @@ public sealed class NavigationLayoutTests(AppFixture app, BrowserFixture browser
 {
     public static TheoryData<string, string[]> Roles => new()
     {
-        { "director", ["首页", "信访事项", "期限预警", "预警提醒单", "考核指标", "大屏"] },
+        { "director", ["首页", "信访事项", "期限预警", "预警提醒单", "风险研判", "考核指标", "大屏"] },
         { "stats", ["首页", "信访事项", "期限预警", "考核指标"] },
         { "leader", ["首页", "本单位事项", "期限预警", "预警提醒单", "考核指标"] },
         { "clerk", ["首页", "登记", "窗口", "现场", "信访事项", "期限预警", "预警提醒单"] },

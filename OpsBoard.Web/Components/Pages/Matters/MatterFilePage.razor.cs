@@ -28,6 +28,9 @@ public partial class MatterFilePage
     OpsBoard.Data.Slips.SlipQueries Slips { get; set; } = default!;
 
     [Inject]
+    OpsBoard.Data.Slips.MatterPackages Packages { get; set; } = default!;
+
+    [Inject]
     ILogger<MatterFilePage> Logger { get; set; } = default!;
 
     [CascadingParameter]
@@ -48,6 +51,7 @@ public partial class MatterFilePage
     string? forbidden;
     PetitionerCard? petitioner;
     IReadOnlyList<OpsBoard.Data.Slips.SlipListItem> slips = [];
+    IReadOnlyList<OpsBoard.Data.Slips.MatterPackage> packages = [];
     string? revealedIdNumber;
 
     DateOnly Today => ChinaTime.Today(TimeProvider.System);
@@ -76,6 +80,7 @@ public partial class MatterFilePage
             petitioner = await Petitioners.OfMatterAsync(actor, MatterId);
             // A unit sees the slips issued to it; a matter passed on from another unit keeps that unit's slips to itself.
             slips = [.. (await Slips.ForMatterAsync(MatterId)).Where(s => actor.May(Permission.ViewSlips, s.UnitId))];
+            packages = [.. (await Packages.ForMatterAsync(MatterId)).Where(p => p.LeaderId == actor.UserId || actor.May(Permission.ViewSlips, p.UnitId))];
             units = steps.Any(s => s.Input == StepInput.Unit) ? await Matters.UnitsAsync(actor.CenterId) : [];
         }
         catch (ForbiddenException e)

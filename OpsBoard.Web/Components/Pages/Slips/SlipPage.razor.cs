@@ -17,6 +17,9 @@ public partial class SlipPage
     SlipLifecycle Lifecycle { get; set; } = default!;
 
     [Inject]
+    MatterPackages Packages { get; set; } = default!;
+
+    [Inject]
     ILogger<SlipPage> Logger { get; set; } = default!;
 
     [CascadingParameter]
@@ -31,6 +34,8 @@ public partial class SlipPage
     Actor actor = default!;
     SlipDetail? slip;
     IReadOnlyList<string> steps = [];
+    MatterPackage? package;
+    IReadOnlyList<PackageLeader> candidates = [];
     ActionOutcome? outcome;
     string? forbidden;
 
@@ -53,6 +58,11 @@ public partial class SlipPage
             }
 
             steps = slip.StepsFor(actor);
+            package = (await Packages.ForMatterAsync(slip.MatterId)).FirstOrDefault(p => p.Open);
+            // The petition office hands the matter to a leader of the slip's unit while the slip is open.
+            candidates = slip.State != SlipState.Closed && actor.May(Permission.AssignPackage, slip.UnitId)
+                ? await Packages.CandidatesAsync(slip.UnitId)
+                : [];
         }
         catch (ForbiddenException e)
         {
@@ -78,6 +88,19 @@ public partial class SlipPage
         if (!outcome.Refused)
         {
             // Done: the form starts empty again; a refusal keeps what was typed.
+            Input = new();
+        }
+
+        await LoadAsync();
+    }
+
+    async Task AssignAsync()
+    {
+        var input = Input ?? new();
+        outcome = await ActionOutcome.RunAsync(HttpContext, Logger, () => Packages.AssignAsync(actor, SlipId, input.LeaderId, input.PackageNote),
+            "已交办包案");
+        if (!outcome.Refused)
+        {
             Input = new();
         }
 
@@ -110,5 +133,9 @@ public partial class SlipPage
         public string? CarriedOutBy { get; set; }
 
         public string? Reason { get; set; }
+
+        public int? LeaderId { get; set; }
+
+        public string? PackageNote { get; set; }
     }
 }
