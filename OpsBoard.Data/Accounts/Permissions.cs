@@ -37,6 +37,13 @@ public enum Permission
     SignSlip,
     CloseSlip,
     ReviseSlipRules,
+    ViewDutyConsole,
+    LaunchEmergency,
+    RespondEmergency,
+    RecordArrival,
+    ReportUpward,
+    CloseEmergency,
+    ManageEmergencySettings,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -101,6 +108,17 @@ public static class Permissions
         new(Permission.SignSlip, "审签预警提醒单", [Accounts.Roles.UnitLeader]),
         new(Permission.CloseSlip, "预警提醒单办结或退回", Leaders),
         new(Permission.ReviseSlipRules, "修改预警触发条件", [Accounts.Roles.Admin]),
+
+        // 应急处置 (《沥海街道信访工作意见》一(三), 二(五)–(六)): the duty leader (and the director) launch, report upward
+        // (条例 第二十五条) and close; the center's desk records arrivals; a responder says 收到 — the data layer admits only
+        // the responders listed on that response. The admin keeps the kinds and the contacts.
+        new(Permission.ViewDutyConsole, "带班工作台", Leaders),
+        new(Permission.LaunchEmergency, "发起应急处置", Leaders),
+        new(Permission.RespondEmergency, "应急响应（收到）", [.. Leaders, .. Unit]),
+        new(Permission.RecordArrival, "登记响应人到场", [.. Leaders, Accounts.Roles.Clerk]),
+        new(Permission.ReportUpward, "向上报告", Leaders),
+        new(Permission.CloseEmergency, "结束应急处置", Leaders),
+        new(Permission.ManageEmergencySettings, "维护应急处置类型和联络人", [Accounts.Roles.Admin]),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);
