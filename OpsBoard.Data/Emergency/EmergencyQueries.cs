@@ -159,7 +159,7 @@ public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider t
 
     /// <summary>Whether a visit calls for a response (5 or more people, or extreme behaviour), and of which kind.</summary>
     public static string? KindFor(int headcount, IReadOnlyCollection<string> behaviours) =>
-        behaviours.Count > 0 ? EmergencyKind.Extreme : headcount >= 5 ? EmergencyKind.Collective : null;
+        behaviours.Count > 0 ? EmergencyKind.Extreme : Reception.CollectiveVisit.Is(headcount) ? EmergencyKind.Collective : null;
 
     public async Task<(int Headcount, string[] Behaviours, int? UnitId, string? Summary)?> VisitFactsAsync(int centerId, long visitId)
     {
@@ -175,6 +175,25 @@ public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider t
             """, new { visitId, centerId });
         return row is null ? null : (row.Headcount, row.Behaviours, row.UnitId, row.Summary);
     }
+
+    /// <summary>
+    /// After registration: whether the visit behind a ticket calls for a response (5 or more people, or extreme
+    /// behaviour), so the desk offers 发起应急处置; null when it does not or one was launched already.
+    /// </summary>
+    public async Task<(long VisitId, string Kind, int Headcount)?> OfferForTicketAsync(int centerId, long ticketId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<OfferRow>("""
+            SELECT v.id AS VisitId, v.headcount, v.behaviours
+            FROM ticket t
+            JOIN visit v ON v.id = t.visit_id
+            WHERE t.id = @ticketId AND t.center_id = @centerId
+              AND NOT EXISTS (SELECT 1 FROM emergency e WHERE e.visit_id = v.id)
+            """, new { ticketId, centerId });
+        return row is not null && KindFor(row.Headcount, row.Behaviours) is { } kind ? (row.VisitId, kind, row.Headcount) : null;
+    }
+
+    sealed record OfferRow(long VisitId, int Headcount, string[] Behaviours);
 
     sealed record VisitRow(int Headcount, string[] Behaviours, int? UnitId, string? Summary);
 
@@ -200,4 +219,68 @@ public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider t
             WHERE r.emergency_id = ANY(@ids) AND (@userId::int IS NULL OR r.user_id = @userId)
             ORDER BY r.id
             """, new { ids, userId });
+}
+
+/// <summary>The actions a user may take on a response now, so a page offers only what can succeed.</summary>
+public static class EmergencyActions
+{
+    public const string Acknowledge = "acknowledge";
+    public const string Arrival = "arrival";
+    public const string Report = "report";
+    public const string Measure = "measure";
+    public const string Close = "close";
+
+    public static IReadOnlySet<string> For(EmergencyDetail detail, Actor actor)
+    {
+        var actions = new HashSet<string>();
+        if (detail.Summary.State != EmergencyState.Active)
+        {
+            return actions;
+        }
+
+        bool Center(Permission p) => actor.Roles.Any(r => r.UnitId is null && Permissions.Allows(r.Role, p));
+        if (actor.Holds(Permission.RespondEmergency) && detail.Responders.Any(r => r.UserId == actor.UserId && r.AcknowledgedAt is null))
+        {
+            actions.Add(Acknowledge);
+        }
+
+        if (Center(Permission.RecordArrival) && detail.Responders.Any(r => r.ArrivedAt is null))
+        {
+            actions.Add(Arrival);
+        }
+
+        if (Center(Permission.ReportUpward))
+        {
+            actions.Add(Report);
+        }
+
+        if (Center(Permission.LaunchEmergency))
+        {
+            actions.Add(Measure);
+        }
+
+        if (Center(Permission.CloseEmergency))
+        {
+            actions.Add(Close);
+        }
+
+        return actions;
+    }
+}
+
+/// <summary>Units a response can be assigned to: county departments, streets and towns.</summary>
+public sealed record UnitChoice(int Id, string Name);
+
+public static class EmergencyUnits
+{
+    public static async Task<IReadOnlyList<UnitChoice>> ForCenterAsync(NpgsqlDataSource dataSource, int centerId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<UnitChoice>("""
+            SELECT id, name
+            FROM unit
+            WHERE center_id = @centerId AND active AND kind IN ('department', 'street', 'town')
+            ORDER BY kind, name
+            """, new { centerId })];
+    }
 }

@@ -240,3 +240,24 @@ public sealed class EmergencyResponseTests(DatabaseFixture db) : IClassFixture<D
         Assert.Equal(2, await s.Queries.BrokenAtAsync(launched.EmergencyId));
     }
 }
+
+public sealed class DemoEmergencyTests(DemoDatabaseFixture db) : IClassFixture<DemoDatabaseFixture>
+{
+    [Fact]
+    public async Task Demo_HoldsOneClosedReportedResponseWithAnIntactChain_AndContactsForTheStreet()
+    {
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+
+        var (id, state, late) = await connection.QuerySingleAsync<(long, string, bool)>(
+            "SELECT id, state, late_at IS NOT NULL FROM emergency");
+        var steps = (await connection.QueryAsync<string>("SELECT step FROM emergency_timeline WHERE emergency_id = @id ORDER BY seq", new { id })).ToList();
+
+        Assert.Equal((EmergencyState.Closed, false), (state, late));
+        Assert.Equal(EmergencyStep.Launched, steps[0]);
+        Assert.Equal(EmergencyStep.Closed, steps[^1]);
+        Assert.Contains(EmergencyStep.Reported, steps);
+        Assert.Null(await connection.ExecuteScalarAsync<int?>("SELECT emergency_timeline_broken(@id)", new { id }));
+        Assert.True(await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM emergency_contact c JOIN unit u ON u.id = c.unit_id WHERE u.code = 'chengdong'") >= 3);
+    }
+}
