@@ -27,7 +27,10 @@ public sealed record EmergencyDetail(EmergencySummary Summary, string SummaryTex
     IReadOnlyList<TimelineRow> Timeline, int? BrokenAt);
 
 /// <summary>A visit of today the duty leader may launch a response for: a collective visit, or extreme behaviour recorded at the desk.</summary>
-public sealed record VisitCandidate(long VisitId, DateTime ArrivedAt, int Headcount, string[] Behaviours, string? UnitName, long? EmergencyId);
+public sealed record VisitCandidate(long VisitId, DateTime ArrivedAt, int Headcount, string BehaviourList, string? UnitName, long? EmergencyId)
+{
+    public string[] Behaviours => BehaviourList.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
 
 public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider time)
 {
@@ -144,7 +147,7 @@ public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider t
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         return [.. await connection.QueryAsync<VisitCandidate>("""
-            SELECT v.id AS VisitId, v.arrived_at AS ArrivedAt, v.headcount, v.behaviours,
+            SELECT v.id AS VisitId, v.arrived_at AS ArrivedAt, v.headcount, array_to_string(v.behaviours, ',') AS BehaviourList,
                    coalesce(mu.name, CASE WHEN l.kind IN ('village', 'work_team') THEN p.name ELSE l.name END) AS UnitName,
                    (SELECT max(e.id) FROM emergency e WHERE e.visit_id = v.id) AS EmergencyId
             FROM visit v
@@ -165,7 +168,7 @@ public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider t
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var row = await connection.QuerySingleOrDefaultAsync<VisitRow>("""
-            SELECT v.headcount, v.behaviours,
+            SELECT v.headcount, array_to_string(v.behaviours, ',') AS Behaviours,
                    coalesce(m.responsible_unit_id, CASE WHEN l.kind IN ('village', 'work_team') THEN l.parent_id ELSE l.id END) AS UnitId,
                    m.summary
             FROM visit v
@@ -173,7 +176,7 @@ public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider t
             LEFT JOIN unit l ON l.id = v.locality_id
             WHERE v.id = @visitId AND v.center_id = @centerId
             """, new { visitId, centerId });
-        return row is null ? null : (row.Headcount, row.Behaviours, row.UnitId, row.Summary);
+        return row is null ? null : (row.Headcount, row.Behaviours.Split(',', StringSplitOptions.RemoveEmptyEntries), row.UnitId, row.Summary);
     }
 
     /// <summary>
@@ -184,18 +187,18 @@ public sealed class EmergencyQueries(NpgsqlDataSource dataSource, TimeProvider t
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var row = await connection.QuerySingleOrDefaultAsync<OfferRow>("""
-            SELECT v.id AS VisitId, v.headcount, v.behaviours
+            SELECT v.id AS VisitId, v.headcount, array_to_string(v.behaviours, ',') AS Behaviours
             FROM ticket t
             JOIN visit v ON v.id = t.visit_id
             WHERE t.id = @ticketId AND t.center_id = @centerId
               AND NOT EXISTS (SELECT 1 FROM emergency e WHERE e.visit_id = v.id)
             """, new { ticketId, centerId });
-        return row is not null && KindFor(row.Headcount, row.Behaviours) is { } kind ? (row.VisitId, kind, row.Headcount) : null;
+        return row is not null && KindFor(row.Headcount, row.Behaviours.Split(',', StringSplitOptions.RemoveEmptyEntries)) is { } kind ? (row.VisitId, kind, row.Headcount) : null;
     }
 
-    sealed record OfferRow(long VisitId, int Headcount, string[] Behaviours);
+    sealed record OfferRow(long VisitId, int Headcount, string Behaviours);
 
-    sealed record VisitRow(int Headcount, string[] Behaviours, int? UnitId, string? Summary);
+    sealed record VisitRow(int Headcount, string Behaviours, int? UnitId, string? Summary);
 
     sealed record DetailRow(string SummaryText, long? VisitId, string? LaunchedBy, string? Outcome, string? FollowUp, DateOnly? AppointmentOn, long? SlipId,
         long? MatterId, string? ClosedBy);

@@ -5,7 +5,10 @@ using OpsBoard.Data.Audit;
 
 namespace OpsBoard.Data.Emergency;
 
-public sealed record KindSetting(string Code, int AckWithinMinutes, bool MustReport, int ReportWithinMinutes, string Source, string[] Roles);
+public sealed record KindSetting(string Code, int AckWithinMinutes, bool MustReport, int ReportWithinMinutes, string Source, string RoleList)
+{
+    public string[] Roles => RoleList.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
 
 public sealed record ContactView(int Id, int UserId, string Name, string Login, string Role, int? UnitId, string? UnitName, string Title, string Phone,
     int? EscalateTo, string? EscalateToName, bool Active);
@@ -23,7 +26,7 @@ public sealed class EmergencySettings(NpgsqlDataSource dataSource, TimeProvider 
         await using var connection = await dataSource.OpenConnectionAsync();
         var kinds = await connection.QueryAsync<KindSetting>("""
             SELECT k.code, k.ack_within_minutes AS AckWithinMinutes, k.must_report AS MustReport, k.report_within_minutes AS ReportWithinMinutes, k.source,
-                   coalesce(array_agg(r.role ORDER BY r.position, r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS Roles
+                   coalesce(string_agg(r.role, ',' ORDER BY r.position, r.role), '') AS RoleList
             FROM emergency_kind k
             LEFT JOIN emergency_kind_role r ON r.kind = k.code
             GROUP BY k.code

@@ -243,7 +243,7 @@ public static class EmergencySteps
         if (closing.SlipId is { } s) extras.Add($"关联预警提醒单 {s}");
         if (closing.MatterId is { } m) extras.Add($"关联信访事项 {m}");
         await TimelineAsync(connection, transaction, row, userId, EmergencyStep.Closed,
-            $"结果：{outcome}{(extras.Count > 0 ? "；" + string.Join("；", extras) : "")}", at);
+            $"结果：{outcome.TrimEnd('。', '；')}{(extras.Count > 0 ? "；" + string.Join("；", extras) : "")}", at);
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("emergency.close", row.CenterId, userId == 0 ? null : userId,
             SubjectKind: "emergency", SubjectId: row.Id, UnitId: row.UnitId));
         await LiveAsync(connection, transaction, row);

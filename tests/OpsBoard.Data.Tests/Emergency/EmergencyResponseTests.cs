@@ -261,3 +261,27 @@ public sealed class DemoEmergencyTests(DemoDatabaseFixture db) : IClassFixture<D
             "SELECT count(*) FROM emergency_contact c JOIN unit u ON u.id = c.unit_id WHERE u.code = 'chengdong'") >= 3);
     }
 }
+
+public sealed class EmergencySettingsTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task SaveKind_ByAdmin_ChangesTheTimesAndRoles_AndTheDeskSeesTodaysCandidates()
+    {
+        var s = await EmergencyScenario.CreateAsync(db.DataSource);
+        var settings = new EmergencySettings(db.DataSource, s.Floor.Clock);
+        var admin = OpsBoard.Data.Accounts.Actor.Center(s.Floor.ClerkId, s.Floor.CenterId, OpsBoard.Data.Accounts.Roles.Admin);
+        var before = (await settings.KindsAsync()).Single(k => k.Code == EmergencyKind.Extreme);
+
+        await Assert.ThrowsAsync<ForbiddenException>(() => settings.SaveKindAsync(s.Duty, EmergencyKind.Extreme, 5, true, 20, [ResponderRole.Police]));
+        await Assert.ThrowsAsync<EmergencyException>(() => settings.SaveKindAsync(admin, EmergencyKind.Extreme, 0, true, 20, [ResponderRole.Police]));
+        await settings.SaveKindAsync(admin, EmergencyKind.Extreme, 5, true, 20, [.. before.Roles]);
+        var after = (await settings.KindsAsync()).Single(k => k.Code == EmergencyKind.Extreme);
+        var visit = await s.Floor.ArriveAsync(headcount: 7);
+        var candidates = await s.Queries.CandidatesTodayAsync(s.Floor.CenterId);
+
+        Assert.Equal([ResponderRole.UnitHead, ResponderRole.UnitLeader, ResponderRole.Police], before.Roles);
+        Assert.Equal((5, 20), (after.AckWithinMinutes, after.ReportWithinMinutes));
+        Assert.Contains(candidates, c => c.VisitId == visit.VisitId && c.Headcount == 7 && c.Behaviours.Length == 0);
+        Assert.Equal((visit.VisitId, EmergencyKind.Collective, 7), await s.Queries.OfferForTicketAsync(s.Floor.CenterId, visit.TicketId));
+    }
+}
