@@ -98,6 +98,11 @@ public static class DataHostingExtensions
         services.AddSingleton<Slips.MatterPackages>();
         services.AddSingleton<Slips.SlipWatchList>();
         services.AddSingleton<MatterIntake>();
+        services.AddSingleton<Emergency.EmergencyResponses>();
+        services.AddSingleton<Emergency.EmergencyQueries>();
+        services.AddSingleton<Emergency.EmergencySettings>();
+        services.AddSingleton<Emergency.EmergencyWatcher>();
+        services.AddSingleton<Notifications.OutboxSender>();
         services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();
         services.AddSingleton<UserStore>();

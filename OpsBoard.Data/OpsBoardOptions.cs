@@ -31,6 +31,20 @@ public sealed class OpsBoardOptions
     /// embedded database allows.
     /// </summary>
     public string? PersonalDataKey { get; set; }
+
+    /// <summary>
+    /// Where staff notifications are POSTed (the county's SMS or 政务微信 gateway), with an <c>Idempotency-Key</c> header;
+    /// empty keeps them in the outbox until one is set.
+    /// </summary>
+    public string? NotificationWebhook { get; set; }
+
+    /// <summary>A webhook call that has not answered after this long counts as failed and is retried.</summary>
+    public int NotificationTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>The wait before the first retry; it doubles with each failure up to <see cref="NotificationRetryMaxSeconds"/>.</summary>
+    public int NotificationRetrySeconds { get; set; } = 5;
+
+    public int NotificationRetryMaxSeconds { get; set; } = 600;
 }
 
 /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OpsBoard.Jobs.Calendar;
 using OpsBoard.Jobs.Dashboard;
+using OpsBoard.Jobs.Emergency;
 using OpsBoard.Jobs.History;
 using OpsBoard.Jobs.Matters;
 using OpsBoard.Jobs.Slips;
@@ -45,6 +46,16 @@ public static class JobsHostingExtensions
                 .WithIdentity("detector-nightly", "slips")
                 .UsingJobData(SlipDetectorJob.Full, true)
                 .WithCronSchedule("0 30 2 * * ?", cron => cron.InTimeZone(Data.ChinaTime.Zone)));
+            q.ScheduleJob<EmergencyWatcherJob>(
+                trigger => trigger
+                    .WithIdentity("watcher-every-15s", "emergency")
+                    .WithCronSchedule("5/15 * * * * ?"),
+                job => job.WithIdentity(EmergencyWatcherJob.Key));
+            q.ScheduleJob<OutboxSenderJob>(
+                trigger => trigger
+                    .WithIdentity("outbox-every-5s", "notifications")
+                    .WithCronSchedule("0/5 * * * * ?"),
+                job => job.WithIdentity(OutboxSenderJob.Key));
         });
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         builder.Services.AddSingleton<JobBoard>();

@@ -40,6 +40,13 @@ public enum Permission
     AssignPackage,
     RecordPackage,
     ViewWatchList,
+    ViewDutyConsole,
+    LaunchEmergency,
+    RespondEmergency,
+    RecordArrival,
+    ReportUpward,
+    CloseEmergency,
+    ManageEmergencySettings,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -112,6 +119,16 @@ public static class Permissions
         new(Permission.RecordPackage, "记录包案落实情况", [Accounts.Roles.UnitLeader]),
         // 风险研判 (事前预警: "超前掌握情报、联合研判访情", 区县信访“人民满意窗口”实施方案): the petition office.
         new(Permission.ViewWatchList, "查看风险研判清单", Leaders),
+        // 应急处置 (《沥海街道信访工作意见》一(三), 二(五)–(六)): the duty leader (and the director) launch, report upward
+        // (条例 第二十五条) and close; the center's desk records arrivals; a responder says 收到 — the data layer admits only
+        // the responders listed on that response. The admin keeps the kinds and the contacts.
+        new(Permission.ViewDutyConsole, "带班工作台", Leaders),
+        new(Permission.LaunchEmergency, "发起应急处置", Leaders),
+        new(Permission.RespondEmergency, "应急响应（收到）", [.. Leaders, .. Unit]),
+        new(Permission.RecordArrival, "登记响应人到场", [.. Leaders, Accounts.Roles.Clerk]),
+        new(Permission.ReportUpward, "向上报告", Leaders),
+        new(Permission.CloseEmergency, "结束应急处置", Leaders),
+        new(Permission.ManageEmergencySettings, "维护应急处置类型和联络人", [Accounts.Roles.Admin]),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);

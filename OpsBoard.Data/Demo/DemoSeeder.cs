@@ -34,7 +34,7 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
     const long LockKey = 0x4F707344656D6F;
 
     /// <summary>The demo logins, all with <see cref="DemoPassword"/>.</summary>
-    public static IReadOnlyList<DemoAccount> Accounts => DemoCounty.Accounts;
+    public static IReadOnlyList<DemoAccount> Accounts { get; } = [.. DemoCounty.Accounts, .. DemoEmergency.AccountSpecs.Select(a => a.Account)];
 
     public async Task<bool> SeedIfEmptyAsync(DemoOptions options, CancellationToken cancellationToken = default)
     {
@@ -60,7 +60,7 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         var ids = await CreateStructureAsync(connection, transaction, cancellationToken);
         var writer = new DemoWriter(connection, ids, rules, protector, now);
         writer.Units(UnitRows(ids));
-        foreach (var spec in DemoCounty.AccountSpecs)
+        foreach (var spec in DemoCounty.AccountSpecs.Concat(DemoEmergency.AccountSpecs))
         {
             var account = spec.Account;
             int? unitId = spec.UnitCode is null ? null : ids.Units[spec.UnitCode];
@@ -112,11 +112,13 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
 
         // Slips last: their clocks take ids from the sequence just advanced past the copied ones.
         var slips = await DemoSlips.SeedAsync(connection, transaction, ids, calendar, now);
+        var emergencies = await DemoEmergency.SeedAsync(connection, transaction, ids, now);
         await ClockWatcher.MarkAsync(connection, transaction, new DateTimeOffset(now));
 
         var counts = new
         {
             slips,
+            emergencies,
             visits = history.Visits,
             tickets = history.Tickets,
             ticketPeriods = writer.PeriodCount,

@@ -53,6 +53,13 @@ public static class LiveEndpoints
             var session = await windows.SessionOfAsync(UserPrincipal.CenterId(http.User), UserPrincipal.UserId(http.User)!.Value);
             return session is null ? TypedResults.StatusCode(StatusCodes.Status410Gone) : new RazorComponentResult<WindowQueue>(new { WindowId = session.Id });
         }).RequireAuthorization(Permissions.Policy(Permission.ServeAtWindow));
+        // A responder's inbox and the duty leader's list of responses differ per user or role, so they are fetched.
+        app.MapGet("/emergency/fragments/emergencies", (HttpContext http) =>
+            new RazorComponentResult<OpsBoard.Web.Components.Pages.Emergency.InboxRegion>(new { Actor = UserPrincipal.Actor(http.User) }))
+            .RequireAuthorization(Permissions.Policy(Permission.RespondEmergency));
+        app.MapGet("/duty/fragments/emergencies", (HttpContext http) =>
+            new RazorComponentResult<OpsBoard.Web.Components.Pages.Duty.DutyRegion>(new { CenterId = UserPrincipal.CenterId(http.User) }))
+            .RequireAuthorization(Permissions.Policy(Permission.ViewDutyConsole));
         return app;
     }
 

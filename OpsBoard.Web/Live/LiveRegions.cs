@@ -12,9 +12,16 @@ public static class LiveRegions
     public const string Hall = "hall";
     public const string Kpi = "kpi";
 
+    /// <summary>The wall's emergency banner.</summary>
+    public const string Emergency = "emergency";
+
+    /// <summary>A staff page's list of responses: the duty console's, a responder's inbox.</summary>
+    public const string Emergencies = "emergencies";
+
     public static IReadOnlyList<string> For(string kind) => kind.Split('.')[0] switch
     {
-        "visit" => [Totals, Queue, Occupancy, Kpi],
+        // Emergencies too: a collective visit just registered is a candidate on the duty console.
+        "visit" => [Totals, Queue, Occupancy, Kpi, Emergencies],
         "ticket" => [Serving, Queue, Hall, Kpi],
         "waiting" => [Occupancy],
         // Queue too: a window console whose window was taken over learns it when it next fetches its queue.
@@ -23,6 +30,8 @@ public static class LiveRegions
         // An acceptance, a reply, a closure or a clock ending moves the month's KPIs as well as the alerts.
         "clock" or "matter" => [Alerts, Kpi],
         "system" or "slip" or "supervision" => [Alerts],
+        "emergency" => [Emergency, Emergencies],
+
         _ => [],
     };
 }
