@@ -37,6 +37,8 @@ public enum Permission
     SignSlip,
     CloseSlip,
     ReviseSlipRules,
+    ManageDutyRota,
+    ManageSensitivePeriods,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -101,6 +103,11 @@ public static class Permissions
         new(Permission.SignSlip, "审签预警提醒单", [Accounts.Roles.UnitLeader]),
         new(Permission.CloseSlip, "预警提醒单办结或退回", Leaders),
         new(Permission.ReviseSlipRules, "修改预警触发条件", [Accounts.Roles.Admin]),
+
+        // The week's 带班领导 (《沥海街道信访工作意见》二(六)) and the county leaders' reception days are the center's
+        // schedule: its director keeps them, the admin on their behalf. So are the sensitive periods that change both.
+        new(Permission.ManageDutyRota, "维护值班表和领导接访安排", [Accounts.Roles.Director, Accounts.Roles.Admin]),
+        new(Permission.ManageSensitivePeriods, "设定敏感时期", [Accounts.Roles.Director, Accounts.Roles.Admin]),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);

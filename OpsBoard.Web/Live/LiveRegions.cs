@@ -11,6 +11,8 @@ public static class LiveRegions
     public const string Duty = "duty";
     public const string Hall = "hall";
     public const string Kpi = "kpi";
+    public const string Reception = "reception";
+    public const string Mode = "mode";
 
     public static IReadOnlyList<string> For(string kind) => kind.Split('.')[0] switch
     {
@@ -23,6 +25,10 @@ public static class LiveRegions
         // An acceptance, a reply, a closure or a clock ending moves the month's KPIs as well as the alerts.
         "clock" or "matter" => [Alerts, Kpi],
         "system" or "slip" or "supervision" => [Alerts],
+        "duty" => [Duty],
+        // The hall screen carries the leader-reception notice and the sensitive-period band.
+        "reception" => [Reception, Hall],
+        "period" => [Mode, Reception, Hall],
         _ => [],
     };
 }
