@@ -44,6 +44,8 @@ public partial class DutyRotaPage
             day = today;
         }
 
+        // Rendered once before the reads complete: the shell already holds the week asked for.
+        week = new RotaWeek(DutyRota.MondayOf(day), [], []);
         leaders = await Rota.LeadersAsync(UserPrincipal.CenterId(HttpContext.User), HttpContext.RequestAborted);
         await LoadAsync(day);
     }
