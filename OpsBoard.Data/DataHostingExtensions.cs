@@ -105,6 +105,9 @@ public static class DataHostingExtensions
         services.AddSingleton<Notifications.OutboxSender>();
         services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();
+        services.AddSingleton<Duty.DutyRota>();
+        services.AddSingleton<Duty.LeaderReceptions>();
+        services.AddSingleton<Duty.SensitivePeriods>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<DemoSeeder>();
         services.AddHostedService<DatabaseInitializer>();

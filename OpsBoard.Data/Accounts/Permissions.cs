@@ -47,6 +47,8 @@ public enum Permission
     ReportUpward,
     CloseEmergency,
     ManageEmergencySettings,
+    ManageDutyRota,
+    ManageSensitivePeriods,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -129,6 +131,10 @@ public static class Permissions
         new(Permission.ReportUpward, "向上报告", Leaders),
         new(Permission.CloseEmergency, "结束应急处置", Leaders),
         new(Permission.ManageEmergencySettings, "维护应急处置类型和联络人", [Accounts.Roles.Admin]),
+        // The week's 带班领导 (《沥海街道信访工作意见》二(六)) and the county leaders' reception days are the center's
+        // schedule: its director keeps them, the admin on their behalf. So are the sensitive periods that change both.
+        new(Permission.ManageDutyRota, "维护值班表和领导接访安排", [Accounts.Roles.Director, Accounts.Roles.Admin]),
+        new(Permission.ManageSensitivePeriods, "设定敏感时期", [Accounts.Roles.Director, Accounts.Roles.Admin]),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);

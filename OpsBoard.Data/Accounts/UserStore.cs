@@ -14,7 +14,8 @@ public enum SignInStatus
 
 public sealed record SignInResult(SignInStatus Status, AppUser? User = null, DateTimeOffset? LockedUntil = null);
 
-public sealed record NewUser(string Login, string DisplayName, string Password, IReadOnlyList<(string Role, int? UnitId)> Roles);
+/// <param name="Title">The person's post (县信访局副局长), printed beside the name on the rota, the wall and the hall.</param>
+public sealed record NewUser(string Login, string DisplayName, string Password, IReadOnlyList<(string Role, int? UnitId)> Roles, string? Title = null);
 
 /// <summary>Accounts in PostgreSQL; passwords hashed with ASP.NET Core Identity's PasswordHasher (PBKDF2).</summary>
 public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
@@ -120,12 +121,12 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<int> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int centerId, NewUser user)
     {
         const string insertUser = """
-            INSERT INTO app_user (center_id, login, display_name, password_hash)
-            VALUES (@centerId, @Login, @DisplayName, @hash)
+            INSERT INTO app_user (center_id, login, display_name, password_hash, title)
+            VALUES (@centerId, @Login, @DisplayName, @hash, @Title)
             RETURNING id
             """;
         var id = await connection.ExecuteScalarAsync<int>(insertUser,
-            new { centerId, user.Login, user.DisplayName, hash = HashPassword(user.Password) }, transaction);
+            new { centerId, user.Login, user.DisplayName, hash = HashPassword(user.Password), user.Title }, transaction);
         const string insertRole = """
             INSERT INTO user_role (user_id, role, unit_id)
             VALUES (@id, @Role, @UnitId)

@@ -122,6 +122,16 @@ static class DemoCounty
     /// <summary>Departments that take the rotating joint window in turn with its regular department.</summary>
     public static readonly string[] SpareDepartments = ["wjw", "mzj"];
 
+    /// <summary>
+    /// The staff each joint-window department sends to the center, one each, 相对固定 (《泗县联合接访工作方案》五(二)):
+    /// the joint roster names them, and each signs in with their own account (login = the department's code).
+    /// </summary>
+    public static readonly (string DepartmentCode, string Name)[] JointStaff =
+    [
+        ("gaj", "王建军"), ("zjj", "刘芳"), ("zrgh", "陈伟"), ("fwzs", "杨帆"), ("fgzx", "张丽华"),
+        ("jtj", "赵志强"), ("nync", "李秀英"), ("rsj", "周敏"), ("wjw", "吴桂兰"), ("mzj", "郭涛"),
+    ];
+
     public static readonly DemoAccountSpec[] AccountSpecs =
     [
         new(new("director", "陈志远", "中心主任"), Roles.Director, null, null),
@@ -141,7 +151,11 @@ static class DemoCounty
         new(new("officer3", "罗刚", "责任单位经办人（县人社局）"), Roles.UnitOfficer, "rsj", null),
         new(new("leader2", "徐静", "责任单位分管领导（县住建局）"), Roles.UnitLeader, "zjj", null),
         new(new("leader3", "唐勇", "责任单位分管领导（县人社局）"), Roles.UnitLeader, "rsj", null),
+        .. JointStaff.Select(s => new DemoAccountSpec(
+            new(s.DepartmentCode, s.Name, $"联合接访窗口人员（{DepartmentName(s.DepartmentCode)}）"), Roles.Clerk, null, $"{DepartmentName(s.DepartmentCode)}驻中心接访人员")),
     ];
+
+    static string DepartmentName(string code) => Departments.Single(d => d.Code == code).Name;
 
     /// <summary>County leaders who receive petitioners on Wednesdays (《大英县接待场所方案》三(四)); they need no login.</summary>
     public static readonly (string Name, string Title)[] CountyLeaders =

@@ -125,15 +125,18 @@ sealed class DemoHistory
     public static DateTime At(DateOnly day, int localSecond) => ChinaTime.StartOf(day).UtcDateTime.AddSeconds(localSecond);
 
     /// <summary>
-    /// The joint reception rota and the duty rota for the history and the next 14 days. The rotating window's seat goes
-    /// to a spare department about one day in five; the demo duty account is on duty today (or the next working day).
+    /// The joint reception rota for the history and the next 14 days, and the duty rota: the history's rows up to
+    /// yesterday, and the plan from today to the end of next week, which the seeder puts on the rota through
+    /// <see cref="Duty.DutyRota"/>. The rotating window's seat goes to a spare department about one day in five; the
+    /// demo duty account is on duty today (or the next working day).
     /// </summary>
-    public (List<JointRosterRow> Joint, List<DutyRosterRow> Duty) BuildRosters()
+    public (List<JointRosterRow> Joint, List<DutyRosterRow> DutyHistory, Dictionary<DateOnly, int?> DutyPlan) BuildRosters()
     {
-        var staff = new Dictionary<string, string[]>();
+        var staff = DemoCounty.JointStaff.ToDictionary(s => s.DepartmentCode);
         foreach (var line in DemoCounty.Lines.Where(l => l.UnitCode is not null))
         {
-            staff[line.UnitCode!] = [names.Next(random, random.Chance(0.4)), names.Next(random, random.Chance(0.4))];
+            // These draws once made up the departments' staff names; they stay, so a seed replays the same history.
+            _ = (names.Next(random, random.Chance(0.4)), names.Next(random, random.Chance(0.4)));
         }
 
         var regular = DemoCounty.Windows.Where(w => w.Kind == ServiceKind.Joint)
@@ -162,29 +165,30 @@ sealed class DemoHistory
                     rotatingSeat[day] = seated;
                 }
 
-                var week = ISOWeek.GetWeekOfYear(day.ToDateTime(TimeOnly.MinValue));
-                joint.Add(new JointRosterRow(ids.Windows[code], day, ids.Units[seated], staff[seated][week % 2]));
+                joint.Add(new JointRosterRow(ids.Windows[code], day, ids.Units[seated], staff[seated].Name, staff[seated].DepartmentCode));
             }
         }
 
         var leaders = DemoCounty.AccountSpecs.Where(a => a.Role == Roles.DutyLeader).ToArray();
         var anchor = workingDays.FindIndex(d => d >= today);
-        var duty = new List<DutyRosterRow>();
+        var endOfNextWeek = Duty.DutyRota.MondayOf(today).AddDays(13);
+        var history = new List<DutyRosterRow>();
+        var plan = new Dictionary<DateOnly, int?>();
         for (var i = 0; i < workingDays.Count; i++)
         {
             var day = workingDays[i];
             var leader = leaders[(((i - anchor) % leaders.Length) + leaders.Length) % leaders.Length];
-            duty.Add(new DutyRosterRow(day, "duty_leader", ids.Users[leader.Account.Login], leader.Account.DisplayName, leader.Title!));
-            // County leaders receive on Wednesdays, and every day around the national "two sessions" in early March (《大英县接待场所方案》三(四)).
-            var twoSessions = day.Month == 3 && day.Day is >= 3 and <= 15;
-            if (day.DayOfWeek == DayOfWeek.Wednesday || twoSessions)
+            if (day < today)
             {
-                var (name, title) = DemoCounty.CountyLeaders[(day.DayNumber / 7 + (twoSessions ? day.Day : 0)) % DemoCounty.CountyLeaders.Length];
-                duty.Add(new DutyRosterRow(day, "county_leader", null, name, title));
+                history.Add(new DutyRosterRow(day, Duty.DutyRota.Role, ids.Users[leader.Account.Login], leader.Account.DisplayName, leader.Title!));
+            }
+            else if (day <= endOfNextWeek)
+            {
+                plan[day] = ids.Users[leader.Account.Login];
             }
         }
 
-        return (joint, duty);
+        return (joint, history, plan);
     }
 
     /// <summary>The history, one calendar month per chunk; <paramref name="requestedVisits"/> 0 means about 60 per working day.</summary>

@@ -163,7 +163,7 @@ sealed class DemoChunk
     public bool IsEmpty => Petitioners.Count == 0 && Matters.Count == 0 && Visits.Count == 0;
 }
 
-sealed record JointRosterRow(int WindowId, DateOnly Day, int UnitId, string StaffName);
+sealed record JointRosterRow(int WindowId, DateOnly Day, int UnitId, string StaffName, string StaffLogin);
 
 sealed record DutyRosterRow(DateOnly Day, string Role, int? UserId, string Name, string Title);
 

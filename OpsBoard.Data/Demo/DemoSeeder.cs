@@ -65,17 +65,18 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
             var account = spec.Account;
             int? unitId = spec.UnitCode is null ? null : ids.Units[spec.UnitCode];
             ids.Users[account.Login] = await users.CreateAsync(connection, transaction, ids.CenterId,
-                new NewUser(account.Login, account.DisplayName, DemoPassword, [(spec.Role, unitId)]));
+                new NewUser(account.Login, account.DisplayName, DemoPassword, [(spec.Role, unitId)], spec.Title));
         }
 
         var history = new DemoHistory(random, ids, rules, DemoNames.Load(), now, options.Months);
         writer.LinesAndWindows();
         writer.WaitingArea(120);
-        var (joint, duty) = history.BuildRosters();
-        writer.Rosters(joint, duty);
+        var (joint, dutyHistory, dutyPlan) = history.BuildRosters();
+        writer.Rosters(joint, dutyHistory);
+        await DemoSchedule.SeedAsync(connection, transaction, ids, calendar, history.Today, dutyPlan, cancellationToken);
         if (history.FloorOpen)
         {
-            // The rota's department staff have no logins of their own, so only the desks of demo accounts are staffed.
+            // The joint windows' staff sign in themselves; the demo opens only the desks the tests and the tour start from.
             writer.WindowSessions([("DJ1", "clerk"), ("DJ2", "clerk2"), ("JT1", "window"), ("JT2", "window2")], history.OpeningToday.AddMinutes(-10));
         }
 

@@ -111,7 +111,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
     public void Rosters(List<JointRosterRow> joint, List<DutyRosterRow> duty)
     {
         const string jointCopy = """
-            COPY joint_roster (window_id, day, unit_id, staff_name)
+            COPY joint_roster (window_id, day, unit_id, staff_name, user_id)
             FROM STDIN (FORMAT BINARY)
             """;
         using (var w = Begin(jointCopy))
@@ -123,6 +123,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
                 w.Write(r.Day, NpgsqlDbType.Date);
                 w.Write(r.UnitId, NpgsqlDbType.Integer);
                 w.Write(r.StaffName, NpgsqlDbType.Text);
+                w.Write(ids.Users[r.StaffLogin], NpgsqlDbType.Integer);
             }
 
             w.Complete();

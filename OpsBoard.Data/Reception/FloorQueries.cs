@@ -19,7 +19,6 @@ public sealed record CalledTicket(string Number, string WindowName, DateTime Cal
 /// <summary>The newest call or recall announced in a center: its journal id changes on every announcement.</summary>
 public sealed record LatestCall(long EventId, long TicketId);
 
-public sealed record DutyToday(string Role, string Name, string? Title);
 
 public sealed record FloorTotals(int Visits, int People, int FirstVisits, int Collective, int GreenChannel, int Rated, int Satisfied);
 
@@ -137,17 +136,5 @@ public sealed class FloorQueries(NpgsqlDataSource dataSource, TimeProvider time)
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<LatestCall>(new CommandDefinition(sql, new { centerId }, cancellationToken: cancellationToken));
-    }
-
-    public async Task<IReadOnlyList<DutyToday>> DutyAsync(int centerId, CancellationToken cancellationToken = default)
-    {
-        const string sql = """
-            SELECT role, name, title
-            FROM duty_roster
-            WHERE center_id = @centerId AND day = @day
-            ORDER BY role
-            """;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return [.. await connection.QueryAsync<DutyToday>(new CommandDefinition(sql, new { centerId, day = Today }, cancellationToken: cancellationToken))];
     }
 }

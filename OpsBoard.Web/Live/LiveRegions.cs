@@ -11,6 +11,8 @@ public static class LiveRegions
     public const string Duty = "duty";
     public const string Hall = "hall";
     public const string Kpi = "kpi";
+    public const string Reception = "reception";
+    public const string Mode = "mode";
 
     /// <summary>The wall's emergency banner.</summary>
     public const string Emergency = "emergency";
@@ -31,7 +33,10 @@ public static class LiveRegions
         "clock" or "matter" => [Alerts, Kpi],
         "system" or "slip" or "supervision" => [Alerts],
         "emergency" => [Emergency, Emergencies],
-
+        "duty" => [Duty],
+        // The hall screen carries the leader-reception notice and the sensitive-period band.
+        "reception" => [Reception, Hall],
+        "period" => [Mode, Reception, Hall],
         _ => [],
     };
 }

@@ -81,13 +81,14 @@
     });
   }
 
+  // A compact arc like the KPI gauges: the wall's right column shares its height with the totals and the reception notice.
   function occupancyGauge(el) {
     return {
       series: [{
-        type: "gauge", min: 0, max: 120, splitNumber: 6, radius: "95%",
-        axisLine: { lineStyle: { width: 14, color: [[0.8 / 1.2, "#2e9d5b"], [1 / 1.2, "#e0a100"], [1, "#d9363e"]] } },
-        pointer: { width: 5 }, axisLabel: { color: "#9fb3c8", fontSize: 12 }, splitLine: { length: 10 },
-        detail: { formatter: "{value}%", color: "#fff", fontSize: 28, offsetCenter: [0, "70%"] },
+        type: "gauge", min: 0, max: 120, splitNumber: 6, radius: "100%", center: ["50%", "60%"], startAngle: 200, endAngle: -20,
+        axisLine: { lineStyle: { width: 12, color: [[0.8 / 1.2, "#2e9d5b"], [1 / 1.2, "#e0a100"], [1, "#d9363e"]] } },
+        pointer: { width: 4, length: "62%" }, axisTick: { show: false }, axisLabel: { show: false }, splitLine: { show: false },
+        detail: { formatter: "{value}%", color: "#fff", fontSize: 24, offsetCenter: [0, "48%"] },
         title: { show: false },
         data: [{ value: Number(el.dataset.value) }],
       }],
