@@ -99,6 +99,10 @@ public static class DataHostingExtensions
         services.AddSingleton<CalendarLoader>();
         services.AddSingleton<DeviceTokens>();
         services.AddSingleton<UserStore>();
+        services.AddSingleton<UserAdmin>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<TwoFactor>();
+        services.AddSingleton<AccountBootstrap>();
         services.AddSingleton<DemoSeeder>();
         services.AddHostedService<DatabaseInitializer>();
         return builder;
