@@ -81,7 +81,10 @@ public sealed class DemoLoginBrowserTests(AppFixture app, BrowserFixture browser
 
         await Assertions.Expect(page.Locator("#demo-mode")).ToContainTextAsync("演示模式");
         await BrowserFixture.SnapshotAsync(page, "login-demo-1366");
-        await page.LogInAsync("admin");
+        await page.GetByLabel("用户名").FillAsync("admin");
+        await page.GetByLabel("密码").FillAsync("Demo@2026");
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "退出登录" })).ToBeVisibleAsync();
         await page.GotoAsync("/admin/users");
         await Assertions.Expect(page.Locator("#demo-badge")).ToBeVisibleAsync();
         var table = await page.Locator("#users").BoundingBoxAsync();

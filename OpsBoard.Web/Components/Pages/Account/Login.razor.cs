@@ -41,11 +41,14 @@ public partial class Login
     {
         Input ??= new();
         Code ??= new();
+        // A posted code step renders its form again, or the post would find no form of its name to go to.
+        ticket = Code.Ticket;
     }
 
     async Task SignInAsync()
     {
         var result = await Users.SignInAsync(Input!.Login, Input.Password, HttpContext.Connection.RemoteIpAddress, HttpContext.RequestAborted);
+        ticket = null;
         if (result.Status != SignInStatus.Succeeded)
         {
             // A locked account is not told apart either: that would confirm the login exists. The page says the rule.
@@ -68,6 +71,7 @@ public partial class Login
         if (user is null)
         {
             error = "验证已超时，请重新输入用户名和密码。";
+            ticket = null;
             return;
         }
 
@@ -75,6 +79,7 @@ public partial class Login
         if (await Users.IsLockedAsync(user.Id, HttpContext.RequestAborted))
         {
             error = Refused;
+            ticket = null;
             return;
         }
 
@@ -84,11 +89,11 @@ public partial class Login
             if (locked is not null)
             {
                 error = Refused;
+                ticket = null;
                 return;
             }
 
             error = "验证码不正确或已使用过，请输入验证器中当前显示的验证码。";
-            ticket = Code.Ticket;
             return;
         }
 
