@@ -109,6 +109,10 @@ public static class DataHostingExtensions
         services.AddSingleton<Duty.LeaderReceptions>();
         services.AddSingleton<Duty.SensitivePeriods>();
         services.AddSingleton<UserStore>();
+        services.AddSingleton<UserAdmin>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<TwoFactor>();
+        services.AddSingleton<AccountBootstrap>();
         services.AddSingleton<DemoSeeder>();
         services.AddHostedService<DatabaseInitializer>();
         return builder;

@@ -17,8 +17,23 @@ public sealed class OpsBoardOptions
     /// <summary>Port of the embedded cluster; 0 picks a free loopback port.</summary>
     public int PostgresPort { get; set; }
 
-    /// <summary>Seed the demo county into an empty database at start-up.</summary>
+    /// <summary>
+    /// Demo mode: seed the demo county into an empty database at start-up, and allow its accounts with their shared,
+    /// published password. On by default for the embedded database only. Outside demo mode the first start creates one
+    /// admin with a one-time password, and the app refuses to start while an active account has the demo password.
+    /// </summary>
     public bool SeedDemo { get; set; } = true;
+
+    /// <summary>A staff session ends after this long without a request of the person's own (screens' refreshes do not count).</summary>
+    public int IdleTimeoutMinutes { get; set; } = 30;
+
+    /// <summary>Login attempts (POSTs of the login form) allowed per client address and minute.</summary>
+    public int LoginAttemptsPerMinute { get; set; } = 20;
+
+    /// <summary>The center created with the first admin outside demo mode.</summary>
+    public string CenterName { get; set; } = "群众来访接待中心";
+
+    public string County { get; set; } = "本县";
 
     /// <summary>Number of visits the demo history holds; 0 means the generator's realistic default.</summary>
     public int DemoVisits { get; set; }
@@ -60,6 +75,16 @@ public sealed class OpsBoardOptionsValidator(bool sharedDatabase) : IValidateOpt
     public ValidateOptionsResult Validate(string? name, OpsBoardOptions options)
     {
         List<string> failures = [];
+        if (options.IdleTimeoutMinutes is < 1 or > 1440)
+        {
+            failures.Add($"OpsBoard:IdleTimeoutMinutes {options.IdleTimeoutMinutes} is out of range: use 1-1440");
+        }
+
+        if (options.LoginAttemptsPerMinute < 1)
+        {
+            failures.Add($"OpsBoard:LoginAttemptsPerMinute {options.LoginAttemptsPerMinute} must be at least 1");
+        }
+
         if (options.Port is < 1 or > 65535)
         {
             failures.Add($"OpsBoard:Port {options.Port} is not a port: use 1-65535, or --urls to choose the address");

@@ -49,6 +49,7 @@ public static class OpsBoardApp
         app.UseDatabaseOutagePage();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseOpsBoardAccounts();
         app.UseAntiforgery();
 
         app.MapOpsBoardHealth();

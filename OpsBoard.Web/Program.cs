@@ -8,7 +8,8 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (e is EmbeddedPostgresException or MigrationException or OptionsValidationException or StartupException)
+catch (Exception e) when (e is EmbeddedPostgresException or MigrationException or OptionsValidationException or StartupException
+    or OpsBoard.Data.Accounts.AccountSetupException)
 {
     // Faults the operator must fix get one readable line, not a stack trace.
     Console.Error.WriteLine($"OpsBoard cannot start: {e.Message}");

@@ -29,6 +29,7 @@ public enum Permission
     CloseMonth,
     ReopenMonth,
     Administer,
+    ManageUsers,
     ViewPetitionerContact,
     RevealIdNumber,
     ViewSlips,
@@ -96,6 +97,9 @@ public static class Permissions
         new(Permission.CloseMonth, "月度关账", [Accounts.Roles.Statistician]),
         new(Permission.ReopenMonth, "重新打开已关账月份", [Accounts.Roles.Director]),
         new(Permission.Administer, "系统设置", [Accounts.Roles.Admin]),
+        // Accounts: create, disable, roles and unit scope, password and two-factor resets — every change audited and
+        // ending the account's sessions.
+        new(Permission.ManageUsers, "管理用户账号", [Accounts.Roles.Admin]),
 
         // Personal data (条例 第三十条 and the office's confidentiality rule): the people who register, receive, decide
         // on or handle a petitioner's matter see who the petitioner is and how to reach them — the unit's officer needs

@@ -20,8 +20,21 @@ public static class Roles
     public static bool IsUnitScoped(string role) => role is UnitOfficer or UnitLeader;
 
     public static string DisplayName(string role) => Labels.Label(role);
+
+    /// <summary>
+    /// Roles whose account must sign in with a second factor (outside demo mode): the admin holds every setting and
+    /// device token, the director reopens closed months and sees every file.
+    /// </summary>
+    public static bool RequiresTwoFactor(string role) => role is Admin or Director;
 }
 
 public sealed record UserRole(string Role, int? UnitId, string? UnitName);
 
-public sealed record AppUser(int Id, int CenterId, string Login, string DisplayName, Guid SecurityStamp, IReadOnlyList<UserRole> Roles);
+public sealed record AppUser(int Id, int CenterId, string Login, string DisplayName, Guid SecurityStamp, IReadOnlyList<UserRole> Roles)
+{
+    public bool MustChangePassword { get; init; }
+
+    public bool TwoFactorEnabled { get; init; }
+
+    public bool RequiresTwoFactor => Roles.Any(r => Accounts.Roles.RequiresTwoFactor(r.Role));
+}

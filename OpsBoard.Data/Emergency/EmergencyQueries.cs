@@ -271,9 +271,7 @@ public static class EmergencyActions
     }
 }
 
-/// <summary>Units a response can be assigned to: county departments, streets and towns.</summary>
-public sealed record UnitChoice(int Id, string Name);
-
+/// <summary>Units a response can be assigned to (as <see cref="UnitChoice"/>): county departments, streets and towns.</summary>
 public static class EmergencyUnits
 {
     public static async Task<IReadOnlyList<UnitChoice>> ForCenterAsync(NpgsqlDataSource dataSource, int centerId)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Dapper;
 using Npgsql;
+using OpsBoard.Data.Audit;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Personal;
 using OpsBoard.Data.Postgres;
@@ -50,9 +51,26 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtect
     /// number or by the phone itself is shown as the matrix allows; a match on the name alone shows the phone masked,
     /// or any name typed at the desk would hand out that person's phone.
     /// </summary>
-    public async Task<DeskLookup> FindAsync(Actor actor, string? idNumber, string? name, string? phone, CancellationToken cancellationToken = default)
+    public async Task<DeskLookup> FindAsync(Actor actor, string? idNumber, string? name, string? phone, CancellationToken cancellationToken = default,
+        System.Net.IPAddress? remoteIp = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var lookup = await LookUpAsync(connection, actor, idNumber, name, phone);
+        // Who searched for whom (条例 第三十条: a petitioner's identity is confidential); the terms masked, as a list shows them.
+        await AuditLog.WriteAsync(connection, null, new AuditEntry("desk.search", actor.CenterId, actor.UserId, RemoteIp: remoteIp,
+            Detail: new
+            {
+                by = !string.IsNullOrWhiteSpace(idNumber) ? "id_number" : string.IsNullOrWhiteSpace(phone) ? "name" : "name_phone",
+                idNumber = !string.IsNullOrWhiteSpace(idNumber) && ChineseIdNumber.TryParse(idNumber, out var typed, out _) ? PersonalMask.IdNumber(typed) : null,
+                name = string.IsNullOrWhiteSpace(name) ? null : PersonalMask.Name(name),
+                phone = PersonalMask.Phone(phone),
+                found = lookup.Found.Count,
+            }));
+        return lookup;
+    }
+
+    async Task<DeskLookup> LookUpAsync(NpgsqlConnection connection, Actor actor, string? idNumber, string? name, string? phone)
+    {
         if (!string.IsNullOrWhiteSpace(idNumber))
         {
             var number = ChineseIdNumber.Parse(idNumber);

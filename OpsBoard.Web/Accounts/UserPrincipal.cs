@@ -11,8 +11,16 @@ public static class UserPrincipal
     public const string CenterClaim = "opsboard:center";
     public const string StampClaim = "opsboard:stamp";
     public const string UnitClaim = "opsboard:unit";
+    public const string SessionClaim = "opsboard:session";
 
-    public static ClaimsPrincipal Create(AppUser user)
+    /// <summary>A step the person must take before anything else: <see cref="PendingPassword"/> or <see cref="PendingTwoFactor"/>.</summary>
+    public const string PendingClaim = "opsboard:pending";
+    public const string PendingPassword = "password";
+    public const string PendingTwoFactor = "two_factor";
+
+    /// <param name="sessionId">The <c>user_session</c> row the cookie stands for.</param>
+    /// <param name="twoFactorRequired">Outside demo mode, an admin or director without a second factor must enrol first.</param>
+    public static ClaimsPrincipal Create(AppUser user, Guid sessionId, bool twoFactorRequired)
     {
         var claims = new List<Claim>
         {
@@ -20,7 +28,17 @@ public static class UserPrincipal
             new(ClaimTypes.Name, user.DisplayName),
             new(CenterClaim, user.CenterId.ToString(CultureInfo.InvariantCulture)),
             new(StampClaim, user.SecurityStamp.ToString()),
+            new(SessionClaim, sessionId.ToString()),
         };
+        if (user.MustChangePassword)
+        {
+            claims.Add(new Claim(PendingClaim, PendingPassword));
+        }
+        else if (twoFactorRequired && user.RequiresTwoFactor && !user.TwoFactorEnabled)
+        {
+            claims.Add(new Claim(PendingClaim, PendingTwoFactor));
+        }
+
         foreach (var role in user.Roles.Select(r => r.Role).Distinct())
         {
             claims.Add(new Claim(ClaimTypes.Role, role));
@@ -33,6 +51,14 @@ public static class UserPrincipal
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
     }
+
+    public static Guid? SessionId(ClaimsPrincipal? principal) =>
+        Guid.TryParse(principal?.FindFirstValue(SessionClaim), out var id) ? id : null;
+
+    public static Guid? Stamp(ClaimsPrincipal? principal) =>
+        Guid.TryParse(principal?.FindFirstValue(StampClaim), out var stamp) ? stamp : null;
+
+    public static string? Pending(ClaimsPrincipal? principal) => principal?.FindFirstValue(PendingClaim);
 
     public static int? UserId(ClaimsPrincipal? principal) =>
         int.TryParse(principal?.FindFirstValue(ClaimTypes.NameIdentifier), CultureInfo.InvariantCulture, out var id) ? id : null;

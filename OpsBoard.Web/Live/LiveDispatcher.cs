@@ -15,7 +15,7 @@ namespace OpsBoard.Web.Live;
 /// names of the changed regions and fetch those that differ per user.
 /// </summary>
 public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> hub, RegionRenderer renderer, CalendarStore calendars,
-    ILogger<LiveDispatcher> logger)
+    OpsBoard.Data.Accounts.SessionStore sessions, ILogger<LiveDispatcher> logger)
     : BackgroundService
 {
     public static readonly TimeSpan BurstWindow = TimeSpan.FromMilliseconds(100);
@@ -64,6 +64,23 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
             if (JsonDocument.Parse(revoked.Payload).RootElement.TryGetProperty("deviceId", out var id))
             {
                 await hub.Clients.Group(LiveGroups.Device(id.GetInt32())).SendAsync("revoked", cancellationToken);
+            }
+        }
+
+        // A session signed out or idle, an account changed by an admin: its open connections are told to go (live.js
+        // stops and reloads, which lands on the login page) and this node forgets the cached session.
+        foreach (var ended in batch.Where(e => e.Kind is OpsBoard.Data.Accounts.SessionStore.EndedEvent or OpsBoard.Data.Accounts.SessionStore.AccountChangedEvent))
+        {
+            var payload = JsonDocument.Parse(ended.Payload).RootElement;
+            if (payload.TryGetProperty("sessionId", out var sessionId) && sessionId.TryGetGuid(out var sid))
+            {
+                sessions.Forget(sid);
+                await hub.Clients.Group(LiveGroups.Session(sid)).SendAsync("revoked", cancellationToken);
+            }
+            else if (payload.TryGetProperty("userId", out var userId))
+            {
+                sessions.ForgetUser(userId.GetInt32());
+                await hub.Clients.Group(LiveGroups.User(userId.GetInt32())).SendAsync("revoked", cancellationToken);
             }
         }
 
@@ -135,6 +152,12 @@ public static class LiveGroups
 
     /// <summary>The connections of one screen device, closed when its token is revoked.</summary>
     public static string Device(int id) => $"device:{id}";
+
+    /// <summary>The connections of one signed-in browser session, closed when it ends.</summary>
+    public static string Session(Guid id) => $"session:{id:N}";
+
+    /// <summary>Every connection of one account, closed when an admin changes the account.</summary>
+    public static string User(int id) => $"user:{id}";
 
     /// <summary>Screens that fetch their regions when told which changed (the recovery path, and the bench's baseline).</summary>
     public static string Screen(int centerId) => $"screen:{centerId}";

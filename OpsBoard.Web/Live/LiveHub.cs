@@ -73,7 +73,13 @@ public sealed class LiveHub(LiveListener listener, Npgsql.NpgsqlDataSource dataS
         }
 
         var actor = UserPrincipal.Actor(user);
-        var groups = new List<string>();
+        // Its session's and its account's own groups: signing out or an admin's change closes exactly these connections.
+        var groups = new List<string> { LiveGroups.User(actor.UserId) };
+        if (UserPrincipal.SessionId(user) is { } sessionId)
+        {
+            groups.Add(LiveGroups.Session(sessionId));
+        }
+
         if (actor.Roles.Any(r => r.UnitId is null))
         {
             groups.Add(LiveGroups.Center(actor.CenterId));

@@ -64,6 +64,7 @@ public class AppFixture : IAsyncLifetime
             builder.Logging.SetMinimumLevel(LogLevel.Error);
             builder.Configuration["urls"] = $"http://127.0.0.1:{port}";
             Configure(builder.Configuration);
+            ConfigureBuilder(builder);
         }, new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = SourceTree.WebProject });
         await app.StartAsync();
         running = true;
@@ -72,8 +73,17 @@ public class AppFixture : IAsyncLifetime
         await WaitUntilHealthyAsync();
     }
 
+    /// <summary>For a fixture that needs more than settings (a log capture).</summary>
+    protected virtual void ConfigureBuilder(WebApplicationBuilder builder)
+    {
+    }
+
     protected virtual void Configure(IConfiguration configuration)
     {
+        // The demo database with its demo accounts: demo mode, as the embedded default run is. Tests sign in many times
+        // a minute from one address, so the login rate limit is lifted (its own test sets it low).
+        configuration["OpsBoard:SeedDemo"] = "true";
+        configuration["OpsBoard:LoginAttemptsPerMinute"] = "100000";
         configuration["ConnectionStrings:OpsBoard"] = Database.ConnectionString;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");

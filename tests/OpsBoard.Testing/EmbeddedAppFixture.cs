@@ -23,6 +23,7 @@ public sealed class EmbeddedAppFixture() : AppFixture(database: null, ownsDataba
         configuration["OpsBoard:DataDirectory"] = root;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DemoVisits"] = "300";
+        configuration["OpsBoard:LoginAttemptsPerMinute"] = "100000";
     }
 
     /// <summary>What <c>kill -9</c> on the postmaster does: no shutdown, no checkpoint; its children die with it.</summary>

@@ -137,7 +137,7 @@ public partial class Registration
 
     async Task FindAsync(string? idNumber, string? name, string? phone)
     {
-        var lookup = await Desk.FindAsync(Actor, idNumber, name, phone);
+        var lookup = await Desk.FindAsync(Actor, idNumber, name, phone, HttpContext.RequestAborted, HttpContext.Connection.RemoteIpAddress);
         found = lookup.Found;
         if (found.Count == 1)
         {
@@ -220,7 +220,7 @@ public partial class Registration
         // Keep the petitioner's history in view while the clerk corrects the form (there is none to read in an outage).
         if (outcome is not { Unavailable: true } && ChineseIdNumber.TryParse(Input.IdNumber, out _, out _))
         {
-            found = (await Desk.FindAsync(Actor, Input.IdNumber, null, null)).Found;
+            found = (await Desk.FindAsync(Actor, Input.IdNumber, null, null, HttpContext.RequestAborted, HttpContext.Connection.RemoteIpAddress)).Found;
             history = found.Count == 1 ? await HistoryAsync(found[0]) : null;
         }
     }
