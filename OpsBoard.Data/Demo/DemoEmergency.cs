@@ -64,6 +64,12 @@ static class DemoEmergency
         await EmergencySteps.CloseAsync(connection, transaction, await Lock(), duty,
             new EmergencyClosing("群众情绪平稳，11:20 有序离开，无滞留。", "城东街道三日内组织协调会，结果书面答复代表；七日后回访。",
                 ChinaTime.DayOf(now).AddDays(1)), start.AddMinutes(100));
+        // History: its notifications went out two days ago, not to today's gateway.
+        await Dapper.SqlMapper.ExecuteAsync(connection, """
+            UPDATE notification_outbox
+            SET sent_at = created_at, attempts = 1
+            WHERE center_id = @center AND sent_at IS NULL AND (payload ->> 'emergencyId')::bigint = @id
+            """, new { center, id }, transaction);
         return 1;
     }
 }
