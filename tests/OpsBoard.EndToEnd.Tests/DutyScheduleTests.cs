@@ -53,6 +53,37 @@ public sealed class DutyScheduleTests(AppFixture app, BrowserFixture browser) : 
     }
 
     [BrowserFact]
+    public async Task RotaToday_DirectorPutsMaHongmeiOn_WallStripNamesHerLiveAndHerHomePageSaysSo()
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, 1366, 768);
+        await page.LogInAsync("director");
+        await page.GotoAsync("/admin/duty-rota");
+        var todayRow = page.Locator($"tr[data-rota-day='{Today}']");
+        if (await todayRow.CountAsync() == 0)
+        {
+            // Not a working day: nobody leads it, and the home page says so.
+            await Assertions.Expect(page.Locator("[data-duty-today]")).Not.ToBeAttachedAsync();
+            await page.GotoAsync("/");
+            await Assertions.Expect(page.Locator("[data-duty-today]")).ToHaveTextAsync("今日带班领导：未排班");
+            return;
+        }
+
+        var wall = await OpenScreenAsync("wall", 1920, 1080);
+        await todayRow.Locator("select").SelectOptionAsync(new SelectOptionValue { Label = "马红梅（县群众来访接待中心副主任）" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "保存本周排班" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("已保存");
+
+        await Assertions.Expect(wall.Locator("section[data-region=duty] [data-duty-leader]")).ToHaveTextAsync("带班领导 马红梅 县群众来访接待中心副主任", new() { Timeout = 2000 });
+        var leader = await browser.NewPageAsync(app.BaseAddress, 1366, 768);
+        await leader.LogInAsync("duty3");
+        await Assertions.Expect(leader.Locator("[data-on-duty]")).ToContainTextAsync("今天由您带班。");
+        await BrowserFixture.SnapshotAsync(leader, "home-on-duty-1366");
+        var other = await browser.NewPageAsync(app.BaseAddress, 1366, 768);
+        await other.LogInAsync("duty");
+        await Assertions.Expect(other.Locator("[data-duty-today]")).ToHaveTextAsync("今日带班领导：马红梅（县群众来访接待中心副主任）");
+    }
+
+    [BrowserFact]
     public async Task Reception_DirectorArrangesOneToday_WallAndHallNoticeShowItInPlace()
     {
         var wall = await OpenScreenAsync("wall", 1920, 1080);

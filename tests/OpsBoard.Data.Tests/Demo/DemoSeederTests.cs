@@ -294,6 +294,39 @@ public sealed class DemoSeederTests(DatabaseFixture db) : IClassFixture<Database
         ORDER BY id
         """;
 
+    [Fact]
+    public async Task SeedIfEmptyAsync_RotaReceptionsPeriodsAndJointStaff_ThroughTheDomain()
+    {
+        await using var connection = await SeededAsync();
+        var centerId = await connection.ExecuteScalarAsync<int>("SELECT id FROM center");
+        var time = new FixedTime(Now);
+        var rota = new OpsBoard.Data.Duty.DutyRota(db.DataSource, new OpsBoard.Data.Calendar.CalendarStore(db.DataSource), time);
+        var periods = new OpsBoard.Data.Duty.SensitivePeriods(db.DataSource, time);
+        var receptions = new OpsBoard.Data.Duty.LeaderReceptions(db.DataSource, new OpsBoard.Data.Calendar.CalendarStore(db.DataSource), time);
+
+        var nextWeek = await rota.WeekAsync(centerId, Today.AddDays(3));
+        var days = await receptions.ScheduleAsync(centerId, Today, Today.AddDays(21));
+        var staff = (await connection.QueryAsync<(string StaffName, string DisplayName, string Role)>("""
+            SELECT j.staff_name, u.display_name, r.role
+            FROM joint_roster j
+            JOIN app_user u ON u.id = j.user_id
+            JOIN user_role r ON r.user_id = u.id
+            """)).ToList();
+
+        // 2026-11-20 is a Friday: the demo account leads today, the rota runs to the end of next week.
+        Assert.Equal("刘海峰", (await rota.OnDutyAsync(centerId))?.Name);
+        Assert.Equal(5, nextWeek.Days.Count);
+        Assert.All(nextWeek.Days, d => Assert.NotNull(d.Leader));
+        Assert.Equal(2, (await periods.ListAsync(centerId)).Count);
+        Assert.Null(await periods.ActiveAsync(centerId));
+        Assert.Equal("重要会议期间", (await periods.ActiveAsync(centerId, Today.AddDays(8)))?.Name);
+        // Wednesdays 11-25, 12-02 and 12-09, and every day of the period 11-28 to 12-04, each with its leader.
+        Assert.Equal(9, days.Count);
+        Assert.All(days, d => Assert.NotEmpty(d.Receptions));
+        Assert.Equal(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM joint_roster"), staff.Count);
+        Assert.All(staff, s => Assert.Equal((s.DisplayName, Roles.Clerk), (s.StaffName, s.Role)));
+    }
+
     static async Task<List<string>> RowsAsync(NpgsqlConnection connection, string sql) =>
         (await connection.QueryAsync<string>(sql)).ToList();
 }

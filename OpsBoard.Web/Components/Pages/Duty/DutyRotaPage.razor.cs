@@ -60,7 +60,8 @@ public partial class DutyRotaPage
         {
             if (DateOnly.TryParseExact(Input.Days[i], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
             {
-                assignments[d] = i < Input.Leaders.Count && int.TryParse(Input.Leaders[i], out var id) ? id : null;
+                // 未排班 posts 0, not an empty value, so no index of the list is ever skipped.
+                assignments[d] = i < Input.Leaders.Count && int.TryParse(Input.Leaders[i], out var id) && id > 0 ? id : null;
             }
         }
 
@@ -91,7 +92,7 @@ public partial class DutyRotaPage
     {
         if (keepTyped && index < Input!.Days.Count && Input.Days[index] == Iso(day.Day))
         {
-            return index < Input.Leaders.Count && int.TryParse(Input.Leaders[index], out var id) ? id : null;
+            return index < Input.Leaders.Count && int.TryParse(Input.Leaders[index], out var id) && id > 0 ? id : null;
         }
 
         return day.Leader?.UserId;
