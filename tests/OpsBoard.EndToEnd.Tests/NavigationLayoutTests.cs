@@ -12,7 +12,7 @@ public sealed class NavigationLayoutTests(AppFixture app, BrowserFixture browser
         { "leader", ["首页", "本单位事项", "期限预警", "预警提醒单", "考核指标"] },
         { "clerk", ["首页", "登记", "窗口", "现场", "信访事项", "期限预警", "预警提醒单"] },
         { "officer", ["首页", "本单位事项", "期限预警", "预警提醒单"] },
-        { "admin", ["首页", "大屏", "大屏设备", "期限规则", "日历", "后台任务", "系统状态"] },
+        { "admin", ["首页", "大屏", "用户账号", "大屏设备", "期限规则", "日历", "后台任务", "系统状态"] },
     };
 
     [BrowserTheory]
