@@ -1,3 +1,4 @@
+using OpsBoard.Data.Screens;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -41,7 +42,7 @@ public sealed class ScreenLayoutTests(AppFixture app, BrowserFixture browser) : 
     [BrowserFact]
     public async Task HallScreen_CallThenRecall_LaidOutAt1080pAnd4KAndFlashesOnEachCall()
     {
-        var token = await app.DeviceTokenAsync("大厅叫号屏");
+        var token = await app.DeviceTokenAsync("大厅叫号屏", ScreenKinds.Hall);
         var hall = await OpenScreenAsync($"/hall?device={token}", 1920, 1080);
         var hall4K = await OpenScreenAsync($"/hall?device={token}", 3840, 2160);
         var registered = await app.RegisterAsync(headcount: 3);

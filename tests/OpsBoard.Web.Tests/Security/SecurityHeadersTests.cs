@@ -22,12 +22,14 @@ public sealed partial class SecurityHeadersTests(AppFixture app) : IClassFixture
     [Fact]
     public async Task Answers_EveryKind_CarrySecurityHeaders()
     {
-        var (_, token) = await ((DeviceTokens)app.Services.GetService(typeof(DeviceTokens))!).CreateAsync(1, "头部检查", 1);
+        var devices = (DeviceTokens)app.Services.GetService(typeof(DeviceTokens))!;
+        var (_, token) = await devices.CreateAsync(1, "头部检查", 1);
+        var (_, hallToken) = await devices.CreateAsync(1, "头部检查（叫号屏）", 1, ScreenKinds.Hall);
         var staff = await app.SignInAsync("clerk");
         var anonymous = app.CreateClient();
         foreach (var (client, path) in new[]
         {
-            (anonymous, "/account/login"), (anonymous, "/healthz"), (anonymous, $"/wall?device={token}"), (anonymous, $"/hall?device={token}"),
+            (anonymous, "/account/login"), (anonymous, "/healthz"), (anonymous, $"/wall?device={token}"), (anonymous, $"/hall?device={hallToken}"),
             (anonymous, "/js/live.js"), (anonymous, "/no/such/page"), (staff, "/desk"), (staff, "/matters"), (staff, "/"),
         })
         {
@@ -55,12 +57,14 @@ public sealed partial class SecurityHeadersTests(AppFixture app) : IClassFixture
     [Fact]
     public async Task Pages_HaveNoInlineScript()
     {
-        var (_, token) = await ((DeviceTokens)app.Services.GetService(typeof(DeviceTokens))!).CreateAsync(1, "内联检查", 1);
+        var devices = (DeviceTokens)app.Services.GetService(typeof(DeviceTokens))!;
+        var (_, token) = await devices.CreateAsync(1, "内联检查", 1);
+        var (_, hallToken) = await devices.CreateAsync(1, "内联检查（叫号屏）", 1, ScreenKinds.Hall);
         var director = await app.SignInAsync("director");
         var anonymous = app.CreateClient();
         foreach (var (client, path) in new[]
         {
-            (anonymous, "/account/login"), (anonymous, $"/wall?device={token}"), (anonymous, $"/hall?device={token}"),
+            (anonymous, "/account/login"), (anonymous, $"/wall?device={token}"), (anonymous, $"/hall?device={hallToken}"),
             (director, "/"), (director, "/metrics"), (director, "/matters"), (director, "/slips"), (director, "/admin/system"),
         })
         {
