@@ -86,10 +86,14 @@ public sealed class ScreenLayoutTests(AppFixture app, BrowserFixture browser) : 
     [BrowserFact]
     public async Task Screens_Freshness_LightAndLargeEnoughOnNavy()
     {
-        var token = await app.DeviceTokenAsync();
+        var tokens = new Dictionary<string, string>
+        {
+            ["/wall"] = await app.DeviceTokenAsync(),
+            ["/hall"] = await app.DeviceTokenAsync("叫号屏", ScreenKinds.Hall),
+        };
         foreach (var (path, width, height) in new[] { ("/wall", 1920, 1080), ("/wall", 3840, 2160), ("/hall", 1920, 1080), ("/hall", 1366, 768) })
         {
-            var page = await OpenScreenAsync($"{path}?device={token}", width, height);
+            var page = await OpenScreenAsync($"{path}?device={tokens[path]}", width, height);
             var measured = await page.EvaluateAsync<JsonElement>("""
                 () => [...document.querySelectorAll(".screen section.region .freshness")].map(el => {
                   const rgb = c => c.match(/[\d.]+/g).slice(0, 3).map(Number);
