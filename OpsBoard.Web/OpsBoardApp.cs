@@ -32,6 +32,7 @@ public static class OpsBoardApp
         ChooseUrls(builder);
         builder.AddOpsBoardJobs();
         builder.AddOpsBoardAccounts();
+        builder.AddOpsBoardKeyRingProtection();
         builder.AddOpsBoardLive();
         builder.AddOpsBoardHealth();
         builder.Services.AddRazorComponents();

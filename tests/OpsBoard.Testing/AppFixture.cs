@@ -78,6 +78,7 @@ public class AppFixture : IAsyncLifetime
     {
         configuration["ConnectionStrings:OpsBoard"] = Database.ConnectionString;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
+        configuration["OpsBoard:KeyRingKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");
     }
 
