@@ -42,7 +42,8 @@ public static class DataHostingExtensions
         if (embedded)
         {
             var server = StartEmbedded(options);
-            connectionString = server.ConnectionString();
+            // The app connects as its own role, not the cluster's superuser.
+            connectionString = server.AppConnectionString();
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
             services.AddSingleton(server);
             services.AddSingleton<EmbeddedPostgresSupervisor>();

@@ -10,6 +10,7 @@ using OpsBoard.Web.Components;
 using OpsBoard.Web.Health;
 using OpsBoard.Web.Live;
 using OpsBoard.Web.Metrics;
+using OpsBoard.Web.Security;
 
 namespace OpsBoard.Web;
 
@@ -27,9 +28,11 @@ public static class OpsBoardApp
 
         // First, so settings are validated before the port is chosen from them.
         builder.AddOpsBoardData();
+        builder.AddOpsBoardSecurity();
         ChooseUrls(builder);
         builder.AddOpsBoardJobs();
         builder.AddOpsBoardAccounts();
+        builder.AddOpsBoardKeyRingProtection();
         builder.AddOpsBoardLive();
         builder.AddOpsBoardHealth();
         builder.Services.AddRazorComponents();
@@ -38,6 +41,7 @@ public static class OpsBoardApp
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
 
         var app = builder.Build();
+        app.UseOpsBoardTransport();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error/500", createScopeForErrors: true);
@@ -46,6 +50,7 @@ public static class OpsBoardApp
         // A fresh scope: a page that answered 404 has already initialised this request's navigation manager.
         app.UseStatusCodePagesWithReExecute("/error/{0}", createScopeForStatusCodePages: true);
         app.UseStaticFiles();
+        app.UseNoStoreForDynamicAnswers();
         app.UseDatabaseOutagePage();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -82,7 +87,9 @@ public static class OpsBoardApp
             port = free;
         }
 
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        // With a certificate the same loopback port answers HTTPS; a node serving the LAN names its addresses with --urls.
+        var scheme = SecurityHostingExtensions.Transport(builder.Configuration).HasCertificate ? "https" : "http";
+        builder.WebHost.UseUrls($"{scheme}://127.0.0.1:{port}");
     }
 
     static bool IsFree(int port)

@@ -199,7 +199,7 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
     void Petitioners(List<PetitionerRow> rows)
     {
         const string copy = """
-            COPY petitioner (id, center_id, name, id_number_enc, id_number_hash, id_number_tail, gender, birth_date, phone, address, locality_id, created_at)
+            COPY petitioner (id, center_id, name, id_number_enc, id_number_hash, phone, address, locality_id, created_at)
             FROM STDIN (FORMAT BINARY)
             """;
         using var w = Begin(copy);
@@ -211,9 +211,6 @@ sealed class DemoWriter(NpgsqlConnection connection, DemoIds ids, DemoRules rule
             w.Write(p.Name, NpgsqlDbType.Text);
             w.Write(protector.Encrypt(p.IdNumber), NpgsqlDbType.Bytea);
             w.Write(protector.LookupHash(p.IdNumber), NpgsqlDbType.Bytea);
-            w.Write(p.IdNumber.Tail, NpgsqlDbType.Text);
-            w.Write(p.IdNumber.Gender, NpgsqlDbType.Text);
-            w.Write(p.Birth, NpgsqlDbType.Date);
             w.WriteOrNull(p.Phone);
             w.Write(p.Address, NpgsqlDbType.Text);
             w.Write(p.LocalityId, NpgsqlDbType.Integer);

@@ -75,12 +75,11 @@ public sealed class PersonalDataProtector
 
         if (!File.Exists(keyFile))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyFile))!);
-            File.WriteAllText(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeySize)));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            Postgres.OwnerOnlyFile.Write(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeySize)));
+        }
+        else
+        {
+            Postgres.OwnerOnlyFile.Tighten(keyFile);
         }
 
         return new PersonalDataProtector(Convert.FromBase64String(File.ReadAllText(keyFile).Trim()));

@@ -59,8 +59,8 @@ public static class Petitioners
     {
         // The name is left alone on conflict: whether it may change is decided below, on the row now locked.
         const string sql = """
-            INSERT INTO petitioner (center_id, name, id_number_enc, id_number_hash, id_number_tail, gender, birth_date, phone, locality_id)
-            VALUES (@centerId, @name, @enc, @hash, @Tail, @Gender, @BirthDate, @phone, @localityId)
+            INSERT INTO petitioner (center_id, name, id_number_enc, id_number_hash, phone, locality_id)
+            VALUES (@centerId, @name, @enc, @hash, @phone, @localityId)
             ON CONFLICT (center_id, id_number_hash) DO UPDATE
             SET phone = coalesce(excluded.phone, petitioner.phone),
                 locality_id = coalesce(excluded.locality_id, petitioner.locality_id)
@@ -70,7 +70,7 @@ public static class Petitioners
         var (id, registeredName) = await connection.QuerySingleAsync<(long Id, string Name)>(sql, new
         {
             centerId, name = trimmed, enc = protector.Encrypt(number), hash = protector.LookupHash(number),
-            number.Tail, number.Gender, number.BirthDate, phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim(), localityId,
+            phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim(), localityId,
         }, transaction);
         if (registeredName == trimmed)
         {

@@ -33,6 +33,12 @@ public sealed class EmbeddedPostgresException(string message, Exception? inner =
 public sealed class EmbeddedPostgres : IAsyncDisposable
 {
     public const string SuperUser = "opsboard";
+
+    /// <summary>The role the app connects as: owns the app's database and its objects, and nothing else.</summary>
+    public const string AppUser = "opsboard_app";
+
+    public const string SuperUserPasswordFile = "opsboard-superuser.password";
+    public const string AppPasswordFile = "opsboard-app.password";
     const string ServerUser = "postgres";
 
     readonly EmbeddedPostgresOptions options;
@@ -44,6 +50,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     bool ownsServer;
     bool stopped;
     int? serverPid;
+    string superUserPassword = "";
+    string appPassword = "";
 
     EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger logger, string binDirectory)
     {
@@ -76,8 +84,18 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         Host = "127.0.0.1",
         Port = Port,
         Username = SuperUser,
+        Password = superUserPassword,
         Database = database ?? options.Database,
-        // The cluster trusts loopback connections only; no password exists to leak.
+    }.ConnectionString;
+
+    /// <summary>The app's own connection: a role that is not a superuser and owns only the app's database.</summary>
+    public string AppConnectionString(string? database = null) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = AppUser,
+        Password = appPassword,
+        Database = database ?? options.Database,
     }.ConnectionString;
 
     public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger logger, CancellationToken cancellationToken = default)
@@ -97,6 +115,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             await InitDbAsync(cancellationToken);
         }
 
+        superUserPassword = Secret(SuperUserPasswordFile);
+        appPassword = Secret(AppPasswordFile);
+
         if (TryFindRunningServer(out var runningPort))
         {
             Port = runningPort;
@@ -110,6 +131,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
         serverPid = ReadPid();
         await WaitForConnectionsAsync(cancellationToken);
+        await RequirePasswordsAsync(cancellationToken);
         await EnsureDatabaseAsync(cancellationToken);
         logger.LogInformation("Embedded PostgreSQL ready on 127.0.0.1:{Port} in {Elapsed} ms (data: {DataDirectory})",
             Port, started.ElapsedMilliseconds, DataDirectory);
@@ -336,19 +358,142 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A password kept in the cluster's folder, readable by its owner only; made on first use. Only URL-safe base64
+    /// characters, so it can stand in a quoted SQL literal.
+    /// </summary>
+    string Secret(string fileName)
+    {
+        var file = Path.Combine(DataDirectory, fileName);
+        if (!File.Exists(file))
+        {
+            var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+            OwnerOnlyFile.Write(file, secret);
+            return secret;
+        }
+
+        OwnerOnlyFile.Tighten(file, logger);
+        var text = File.ReadAllText(file).Trim();
+        return text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') && text.Length >= 16
+            ? text
+            : throw new EmbeddedPostgresException($"{file} does not hold a password OpsBoard made; delete it to have a new one made.");
+    }
+
+    /// <summary>
+    /// A cluster made by initdb --auth=trust (every cluster before this check, and a new one until here) lets any local
+    /// process in as superuser. The roles get their passwords, then pg_hba.conf asks for them (scram-sha-256) and the
+    /// server reloads it.
+    /// </summary>
+    async Task RequirePasswordsAsync(CancellationToken cancellationToken)
+    {
+        var hba = Path.Combine(DataDirectory, "pg_hba.conf");
+        var rules = File.ReadAllLines(hba).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        if (rules.Count > 0 && rules.All(l => l.EndsWith("scram-sha-256", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        await using (var connection = new NpgsqlConnection(ConnectionString("postgres")))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, "SET password_encryption = 'scram-sha-256'", cancellationToken);
+            await ExecuteAsync(connection, $"ALTER ROLE \"{SuperUser}\" PASSWORD '{superUserPassword}'", cancellationToken);
+            await File.WriteAllTextAsync(hba, """
+                # OpsBoard embedded cluster: loopback only, every role with its password (the passwords are in this folder,
+                # readable by the owner only).
+                host    all    all    127.0.0.1/32    scram-sha-256
+                host    all    all    ::1/128         scram-sha-256
+
+                """, cancellationToken);
+            await ExecuteAsync(connection, "SELECT pg_reload_conf()", cancellationToken);
+        }
+
+        logger.LogInformation("Embedded PostgreSQL now asks every connection for its password (scram-sha-256)");
+    }
+
+    static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
         await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
+        await ExecuteAsync(connection, "SET password_encryption = 'scram-sha-256'", cancellationToken);
+        await using (var role = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", connection) { Parameters = { new() { Value = AppUser } } })
+        {
+            var verb = await role.ExecuteScalarAsync(cancellationToken) is null ? "CREATE" : "ALTER";
+            await ExecuteAsync(connection,
+                $"{verb} ROLE {AppUser} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{appPassword}'", cancellationToken);
+        }
+
+        await using var exists = new NpgsqlCommand("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", connection)
         {
             Parameters = { new() { Value = options.Database } },
         };
-        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        var owner = await exists.ExecuteScalarAsync(cancellationToken) as string;
+        if (owner is null)
         {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{options.Database}\"", connection);
-            await create.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(connection, $"CREATE DATABASE \"{options.Database}\" OWNER {AppUser}", cancellationToken);
         }
+        else if (owner != AppUser)
+        {
+            await HandOverAsync(cancellationToken);
+        }
+
+        await ExecuteAsync(connection, $"REVOKE ALL ON DATABASE \"{options.Database}\" FROM PUBLIC", cancellationToken);
+        await ExecuteAsync(connection, $"GRANT CONNECT, TEMPORARY ON DATABASE \"{options.Database}\" TO {AppUser}", cancellationToken);
+    }
+
+    /// <summary>
+    /// A database made before the app had its own role: the app role takes over the database and every object in it,
+    /// tables first (their identity sequences follow them), then the sequences left, routines, types and schemas.
+    /// </summary>
+    async Task HandOverAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, $$"""
+            ALTER DATABASE "{{options.Database}}" OWNER TO {{AppUser}};
+            DO $$
+            DECLARE r record;
+            BEGIN
+                FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+                           AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND pg_get_userbyid(c.relowner) <> '{{AppUser}}'
+                LOOP
+                    EXECUTE format('ALTER %s %s OWNER TO {{AppUser}}',
+                        CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.name);
+                END LOOP;
+                FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+                           AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> '{{AppUser}}'
+                LOOP
+                    EXECUTE format('ALTER SEQUENCE %s OWNER TO {{AppUser}}', r.name);
+                END LOOP;
+                FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+                           AND pg_get_userbyid(p.proowner) <> '{{AppUser}}'
+                LOOP
+                    EXECUTE format('ALTER ROUTINE %s OWNER TO {{AppUser}}', r.name);
+                END LOOP;
+                FOR r IN SELECT t.oid::regtype AS name, t.typtype FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+                           AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND t.typrelid = 0)) AND pg_get_userbyid(t.typowner) <> '{{AppUser}}'
+                LOOP
+                    EXECUTE format('ALTER %s %s OWNER TO {{AppUser}}', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, r.name);
+                END LOOP;
+                FOR r IN SELECT nspname FROM pg_namespace
+                         WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_%'
+                           AND pg_get_userbyid(nspowner) NOT IN ('{{AppUser}}', 'pg_database_owner')
+                LOOP
+                    EXECUTE format('ALTER SCHEMA %I OWNER TO {{AppUser}}', r.nspname);
+                END LOOP;
+            END $$;
+            """, cancellationToken);
+        logger.LogInformation("The database {Database} and its objects now belong to the role {Role}, which is not a superuser", options.Database, AppUser);
     }
 
     public async ValueTask DisposeAsync()

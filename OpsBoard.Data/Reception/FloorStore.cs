@@ -39,6 +39,7 @@ public sealed class FloorStore(NpgsqlDataSource dataSource, TimeProvider time)
     /// <summary>Puts a department at a joint window for a day (the rota changes with volume, 《泗县联合接访工作方案》三).</summary>
     public async Task SetJointWindowAsync(int centerId, int windowId, DateOnly day, int unitId, string? staffName, int userId)
     {
+        staffName = TextLimits.Check(staffName, "值班人员姓名", TextLimits.Name, required: false);
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         if (unitId == 0)

@@ -143,6 +143,29 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
             errors["PriorityReason"] = "绿色通道须注明原因（老、弱、病、残、孕）";
         }
 
+        // Checked here whatever the form allowed: a request made by hand must not store a book as a name.
+        foreach (var (key, text, field, max) in new[]
+        {
+            ("Name", visit.Principal.Name, "来访人姓名", TextLimits.Name),
+            ("Summary", visit.Summary, "诉求摘要", TextLimits.Summary),
+            ("PriorityReason", visit.PriorityReason, "绿色通道原因", TextLimits.Reason),
+            ("ProxyName", visit.ProxyName, "代理人姓名", TextLimits.Name),
+        })
+        {
+            if (TextLimits.TooLong(text, field, max) is { } tooLong)
+            {
+                errors[key] = tooLong;
+            }
+        }
+
+        for (var i = 0; i < representatives.Count; i++)
+        {
+            if (TextLimits.TooLong(representatives[i].Name, $"第 {i + 1} 名代表的姓名", TextLimits.Name) is { } tooLong)
+            {
+                errors[$"Representatives[{i}]"] = tooLong;
+            }
+        }
+
         if (visit.Behaviours.Any(b => !VisitBehaviour.Labels.Contains(b)))
         {
             errors["Behaviours"] = "异常行为选项无效";

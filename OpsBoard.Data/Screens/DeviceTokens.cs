@@ -6,9 +6,9 @@ using OpsBoard.Data.Audit;
 
 namespace OpsBoard.Data.Screens;
 
-public sealed record Device(int Id, int CenterId, string Name);
+public sealed record Device(int Id, int CenterId, string Name, string Screen);
 
-public sealed record DeviceRow(int Id, string Name, DateTime CreatedAt, string CreatedBy, DateTime? LastSeenAt, DateTime? RevokedAt);
+public sealed record DeviceRow(int Id, string Name, string Screen, DateTime CreatedAt, string CreatedBy, DateTime? LastSeenAt, DateTime? RevokedAt, DateTime? ExpiresAt);
 
 /// <summary>
 /// Tokens that let an unattended screen (wall display, hall screen) open its page without a login.
@@ -16,24 +16,39 @@ public sealed record DeviceRow(int Id, string Name, DateTime CreatedAt, string C
 /// </summary>
 public sealed class DeviceTokens(NpgsqlDataSource dataSource)
 {
-    public async Task<(Device Device, string Token)> CreateAsync(int centerId, string name, int userId, CancellationToken cancellationToken = default)
+    /// <param name="screen">The one kind of screen (<see cref="ScreenKinds"/>) the token opens.</param>
+    /// <param name="expiresAt">When the token stops working by itself; null for until revoked.</param>
+    public async Task<(Device Device, string Token)> CreateAsync(int centerId, string name, int userId, string screen = ScreenKinds.Wall,
+        DateTimeOffset? expiresAt = null, CancellationToken cancellationToken = default)
     {
+        name = TextLimits.Check(name, "设备名称", TextLimits.Name);
+        if (!ScreenKinds.All.Contains(screen))
+        {
+            throw new RefusedException("请选择屏幕类型（大屏或叫号屏）。");
+        }
+
+        if (expiresAt is { } expiry && expiry <= DateTimeOffset.UtcNow)
+        {
+            throw new RefusedException("有效期须晚于现在。");
+        }
+
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         const string sql = """
-            INSERT INTO device_token (center_id, name, token_hash, created_by)
-            VALUES (@centerId, @name, @hash, @userId)
+            INSERT INTO device_token (center_id, name, screen, expires_at, token_hash, created_by)
+            VALUES (@centerId, @name, @screen, @expiresAt, @hash, @userId)
             RETURNING id
             """;
-        var id = await connection.ExecuteScalarAsync<int>(sql, new { centerId, name = name.Trim(), hash = Hash(token), userId }, transaction);
-        await AuditLog.WriteAsync(connection, transaction, new AuditEntry("device.create", centerId, userId, SubjectKind: "device_token", SubjectId: id, Detail: new { name }));
+        var id = await connection.ExecuteScalarAsync<int>(sql, new { centerId, name, screen, expiresAt = expiresAt?.UtcDateTime, hash = Hash(token), userId }, transaction);
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry("device.create", centerId, userId, SubjectKind: "device_token", SubjectId: id,
+            Detail: new { name, screen, expiresAt }));
         await transaction.CommitAsync(cancellationToken);
-        return (new Device(id, centerId, name.Trim()), token);
+        return (new Device(id, centerId, name, screen), token);
     }
 
-    /// <summary>The screen behind a token, or null for an unknown or revoked one.</summary>
-    public async Task<Device?> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    /// <summary>The screen behind a token, or null for an unknown, revoked or expired one, or one issued for another kind of screen.</summary>
+    public async Task<Device?> ValidateAsync(string token, string screen, CancellationToken cancellationToken = default)
     {
         if (token.Length is < 16 or > 100)
         {
@@ -43,10 +58,10 @@ public sealed class DeviceTokens(NpgsqlDataSource dataSource)
         const string sql = """
             SELECT id, center_id AS CenterId, name, last_seen_at AS LastSeenAt
             FROM device_token
-            WHERE token_hash = @hash AND revoked_at IS NULL
+            WHERE token_hash = @hash AND screen = @screen AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var seen = await connection.QuerySingleOrDefaultAsync<SeenDevice>(sql, new { hash = Hash(token) });
+        var seen = await connection.QuerySingleOrDefaultAsync<SeenDevice>(sql, new { hash = Hash(token), screen });
         if (seen is null)
         {
             return null;
@@ -59,7 +74,7 @@ public sealed class DeviceTokens(NpgsqlDataSource dataSource)
             await connection.ExecuteAsync("UPDATE device_token SET last_seen_at = now() WHERE id = @Id", new { seen.Id });
         }
 
-        return new Device(seen.Id, seen.CenterId, seen.Name);
+        return new Device(seen.Id, seen.CenterId, seen.Name, screen);
     }
 
     public static readonly TimeSpan LastSeenResolution = TimeSpan.FromMinutes(1);
@@ -92,7 +107,8 @@ public sealed class DeviceTokens(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<DeviceRow>> ListAsync(int centerId, CancellationToken cancellationToken = default)
     {
         const string sql = """
-            SELECT d.id, d.name, d.created_at AS CreatedAt, u.display_name AS CreatedBy, d.last_seen_at AS LastSeenAt, d.revoked_at AS RevokedAt
+            SELECT d.id, d.name, d.screen, d.created_at AS CreatedAt, u.display_name AS CreatedBy, d.last_seen_at AS LastSeenAt,
+                   d.revoked_at AS RevokedAt, d.expires_at AS ExpiresAt
             FROM device_token d
             JOIN app_user u ON u.id = d.created_by
             WHERE d.center_id = @centerId

@@ -75,8 +75,4 @@ public sealed class SignInFlow(SessionStore sessions, UserStore users, IDataProt
         UserPrincipal.PendingTwoFactor => "/account/two-factor",
         _ => null,
     };
-
-    /// <summary>Only a path on this site: an open redirect would hand a signed-in user to anyone.</summary>
-    public static string LocalOrHome(string? returnUrl) =>
-        returnUrl is { Length: > 0 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
 }

@@ -33,7 +33,7 @@ public static class DatabaseOutagePage
         var parameters = new Dictionary<string, object?>
         {
             [nameof(OutagePage.Retry)] = read,
-            [nameof(OutagePage.ReturnTo)] = read ? $"{http.Request.PathBase}{http.Request.Path}{http.Request.QueryString}" : "javascript:history.back()",
+            [nameof(OutagePage.ReturnTo)] = read ? $"{http.Request.PathBase}{http.Request.Path}{http.Request.QueryString}" : null,
         };
         // Rendered outside the Blazor endpoint: no antiforgery token, no authentication state, no layout.
         await using var renderer = new HtmlRenderer(http.RequestServices, http.RequestServices.GetRequiredService<ILoggerFactory>());

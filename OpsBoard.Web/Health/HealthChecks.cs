@@ -61,7 +61,8 @@ public sealed class HealthChecks(
     LiveListener listener,
     RegionRenderer renderer,
     TimeProvider time,
-    IServiceProvider services)
+    IServiceProvider services,
+    ILogger<HealthChecks> logger)
 {
     static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
@@ -75,7 +76,7 @@ public sealed class HealthChecks(
         var scheduler = await CheckSchedulerAsync(timeout.Token);
         var live = listener.Connected
             ? new HealthComponent(ComponentState.Up, $"已读到事件 {listener.HighWaterMark}")
-            : new HealthComponent(ComponentState.Down, listener.LastFailure ?? "尚未连接");
+            : new HealthComponent(ComponentState.Down, listener.LastFailure is null ? "尚未连接" : "连接中断，正在重连");
         var report = new HealthReport(ComponentState.Down, database, schema, server, scheduler, live, time.GetUtcNow(), renderer.Renders);
         return report with { Status = report.Components().All(c => c.Component.Up) ? ComponentState.Up : ComponentState.Down };
     }
@@ -120,7 +121,7 @@ public sealed class HealthChecks(
         var lastRestart = status.LastRestartAt is { } at ? $"；最近一次重启于 {at.ToOffset(ChinaTime.Offset):yyyy-MM-dd HH:mm:ss}" : "";
         return status.State == EmbeddedServerState.Running
             ? new HealthComponent(ComponentState.Up, $"端口 {supervisor.Port}，进程 {supervisor.ProcessId}{lastRestart}", status.Restarts)
-            : new HealthComponent(ComponentState.Restarting, status.LastFailure ?? "服务进程已退出，正在重启", status.Restarts);
+            : new HealthComponent(ComponentState.Restarting, "服务进程已退出，正在重启", status.Restarts);
     }
 
     /// <summary>
@@ -148,7 +149,25 @@ public sealed class HealthChecks(
         }
     }
 
-    static string Reason(Exception e) => e is OperationCanceledException ? $"{Timeout.TotalSeconds:0} 秒内未响应" : e.Message;
+    /// <summary>
+    /// What the anonymous endpoint may say: a kind of failure, never the exception's text, which can name hosts, ports,
+    /// users and file paths. The full exception is in the node's log.
+    /// </summary>
+    string Reason(Exception e)
+    {
+        if (e is OperationCanceledException)
+        {
+            return $"{Timeout.TotalSeconds:0} 秒内未响应";
+        }
+
+        logger.LogWarning(e, "Health check failed");
+        return e switch
+        {
+            TimeoutException => "连接超时",
+            SchedulerException => "调度器不可用",
+            _ => "无法连接数据库",
+        };
+    }
 
     /// <summary>A scheduler node's check-in state as the system page shows it.</summary>
     public static string NodeState(ClusterNodeState state) => state switch

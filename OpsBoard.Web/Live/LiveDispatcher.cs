@@ -96,9 +96,14 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
                 foreach (var regions in new[] { fast, slow }.Where(r => r.Count > 0))
                 {
                     var html = await renderer.RenderScreenRegionsAsync(centerId, regions, cancellationToken);
-                    if (html.Count > 0)
+                    // The hall's public screen is pushed its own region only; the wall the others.
+                    foreach (var kind in ScreenKinds.All)
                     {
-                        await hub.Clients.Group(LiveGroups.PushedScreen(centerId)).SendAsync("regions", new LiveRegionsPush(change.LastId, html), cancellationToken);
+                        var part = html.Where(r => (r.Key == LiveRegions.Hall) == (kind == ScreenKinds.Hall)).ToDictionary();
+                        if (part.Count > 0)
+                        {
+                            await hub.Clients.Group(LiveGroups.PushedScreen(centerId, kind)).SendAsync("regions", new LiveRegionsPush(change.LastId, part), cancellationToken);
+                        }
                     }
                 }
             }
@@ -162,8 +167,8 @@ public static class LiveGroups
     /// <summary>Screens that fetch their regions when told which changed (the recovery path, and the bench's baseline).</summary>
     public static string Screen(int centerId) => $"screen:{centerId}";
 
-    /// <summary>Screens that take rendered regions pushed to them: every wall and hall screen.</summary>
-    public static string PushedScreen(int centerId) => $"screen-push:{centerId}";
+    /// <summary>Screens of one kind (<see cref="ScreenKinds"/>) that take rendered regions pushed to them.</summary>
+    public static string PushedScreen(int centerId, string kind) => $"screen-push:{centerId}:{kind}";
 
     public static int? ScreenCenter(string group) =>
         group.StartsWith("screen:", StringComparison.Ordinal) && int.TryParse(group.AsSpan("screen:".Length), out var id) ? id : null;

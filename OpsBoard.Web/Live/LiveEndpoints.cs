@@ -1,3 +1,4 @@
+using OpsBoard.Data.Screens;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsBoard.Data.Live;
 using OpsBoard.Data.Accounts;
@@ -34,14 +35,14 @@ public static class LiveEndpoints
                 return TypedResults.NotFound();
             }
 
-            var centerId = await ScreenAccess.CenterIdAsync(http);
+            var centerId = await ScreenAccess.CenterIdAsync(http, ScreenKinds.Wall);
             return centerId is null
                 ? Refused()
                 : new RazorComponentResult<WallRegion>(new { Region = region, CenterId = centerId.Value });
         }).AllowAnonymous();
         app.MapGet("/hall/fragments/board", async Task<Results<RazorComponentResult, ProblemHttpResult>> (HttpContext http) =>
         {
-            var centerId = await ScreenAccess.CenterIdAsync(http);
+            var centerId = await ScreenAccess.CenterIdAsync(http, ScreenKinds.Hall);
             return centerId is null
                 ? Refused()
                 : new RazorComponentResult<HallBoard>(new { CenterId = centerId.Value });

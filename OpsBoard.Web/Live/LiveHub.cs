@@ -46,7 +46,7 @@ public sealed class LiveHub(LiveListener listener, Npgsql.NpgsqlDataSource dataS
     public long Resume(long lastEventId) => Math.Max(listener.HighWaterMark, 0);
 
     /// <summary>
-    /// A screen page (<c>?screen=1</c>, or any device token) joins its center's screen group — pushed regions, or with
+    /// A screen page (<c>?screen=1</c>, or a device token, with <c>kind=wall|hall</c>) joins its center's screen group — pushed regions, or with
     /// <c>push=0</c> the names to fetch — and nothing else; a staff page joins its center (center roles) or its units.
     /// </summary>
     async Task<IReadOnlyList<string>> GroupsForAsync(ClaimsPrincipal? user, HttpContext? http)
@@ -55,14 +55,16 @@ public sealed class LiveHub(LiveListener listener, Npgsql.NpgsqlDataSource dataS
         var token = query?["device"].ToString();
         var screen = !string.IsNullOrEmpty(token) || query?["screen"].ToString() == "1";
         var push = query?["push"].ToString() != "0";
+        // Which screen the page is; a token opens only its own kind, and a hall screen is pushed only the hall's region.
+        var kind = query?["kind"].ToString() is { Length: > 0 } asked ? asked : ScreenKinds.Wall;
         if (screen)
         {
-            if (http is null || await ScreenAccess.ViewerAsync(http) is not { } viewer)
+            if (http is null || !ScreenKinds.All.Contains(kind) || await ScreenAccess.ViewerAsync(http, kind) is not { } viewer)
             {
                 return [];
             }
 
-            var group = push ? LiveGroups.PushedScreen(viewer.CenterId) : LiveGroups.Screen(viewer.CenterId);
+            var group = push ? LiveGroups.PushedScreen(viewer.CenterId, kind) : LiveGroups.Screen(viewer.CenterId);
             // A device also joins its own group, so a revocation reaches exactly the screens that hold its token.
             return viewer.DeviceId is { } deviceId ? [group, LiveGroups.Device(deviceId)] : [group];
         }

@@ -15,12 +15,13 @@ public sealed record ScreenViewer(int CenterId, int? DeviceId);
 public static class ScreenAccess
 {
     /// <summary>The viewer, or null when neither a valid token nor a permitted sign-in is presented.</summary>
-    public static async Task<ScreenViewer?> ViewerAsync(HttpContext http)
+    /// <param name="screen">The kind of screen asked for (<see cref="ScreenKinds"/>): a token opens only its own kind.</param>
+    public static async Task<ScreenViewer?> ViewerAsync(HttpContext http, string screen)
     {
         var token = http.Request.Query["device"].ToString();
         if (token.Length > 0)
         {
-            var device = await http.RequestServices.GetRequiredService<DeviceTokens>().ValidateAsync(token, http.RequestAborted);
+            var device = await http.RequestServices.GetRequiredService<DeviceTokens>().ValidateAsync(token, screen, http.RequestAborted);
             return device is null ? null : new ScreenViewer(device.CenterId, device.Id);
         }
 
@@ -31,13 +32,13 @@ public static class ScreenAccess
     }
 
     /// <summary>The center a screen page or fragment shows; a refused token is audited.</summary>
-    public static async Task<int?> CenterIdAsync(HttpContext http)
+    public static async Task<int?> CenterIdAsync(HttpContext http, string screen)
     {
-        var viewer = await ViewerAsync(http);
+        var viewer = await ViewerAsync(http, screen);
         if (viewer is null && http.Request.Query["device"].ToString().Length > 0)
         {
             await AuditLog.WriteAsync(http.RequestServices.GetRequiredService<Npgsql.NpgsqlDataSource>(),
-                new AuditEntry("device.refused", Outcome: "refused", Detail: new { path = http.Request.Path.Value }, RemoteIp: http.Connection.RemoteIpAddress));
+                new AuditEntry("device.refused", Outcome: "refused", Detail: new { path = http.Request.Path.Value, screen }, RemoteIp: http.Connection.RemoteIpAddress));
         }
 
         return viewer?.CenterId;

@@ -31,6 +31,7 @@ public sealed class PagesScenario(BenchOptions options, Results results)
             WHERE u.login = 'officer'
             """);
         var (_, token) = await new DeviceTokens(dataSource).CreateAsync(centerId, "性能测试页面", adminId);
+        var (_, hallToken) = await new DeviceTokens(dataSource).CreateAsync(centerId, "性能测试叫号屏", adminId, ScreenKinds.Hall);
         // The commonest petitioner name (the slowest name search), a petitioner with several matters (the ID-number
         // search lands on their id), a busy unit over its last 30 days.
         var name = await connection.ExecuteScalarAsync<string>("""
@@ -88,7 +89,7 @@ public sealed class PagesScenario(BenchOptions options, Results results)
 
         using var screen = NewClient();
         await MeasureAsync(screen, "大屏 整页", $"/wall?device={token}");
-        await MeasureAsync(screen, "叫号屏 整页", $"/hall?device={token}");
+        await MeasureAsync(screen, "叫号屏 整页", $"/hall?device={hallToken}");
         foreach (var region in WallRegions)
         {
             await MeasureAsync(screen, $"大屏区域 {region}", $"/wall/fragments/{region}?device={token}");

@@ -1,3 +1,4 @@
+using OpsBoard.Data.Screens;
 using Microsoft.Playwright;
 
 namespace OpsBoard.EndToEnd.Tests;
@@ -8,7 +9,7 @@ public sealed class HallTests(AppFixture app, BrowserFixture browser) : IClassFi
     public async Task WindowCallsNext_HallScreenShowsTheNumberAndWindow()
     {
         var hall = await browser.NewPageAsync(app.BaseAddress);
-        await hall.GotoAsync($"/hall?device={await app.DeviceTokenAsync("大厅叫号屏")}");
+        await hall.GotoAsync($"/hall?device={await app.DeviceTokenAsync("大厅叫号屏", ScreenKinds.Hall)}");
         await Assertions.Expect(hall.Locator("[data-connection]")).ToHaveTextAsync("实时连接正常");
         var registered = await app.RegisterAsync();
 

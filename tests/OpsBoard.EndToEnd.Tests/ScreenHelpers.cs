@@ -7,10 +7,10 @@ namespace OpsBoard.EndToEnd.Tests;
 
 public static class ScreenHelpers
 {
-    public static async Task<string> DeviceTokenAsync(this AppFixture app, string name = "测试大屏")
+    public static async Task<string> DeviceTokenAsync(this AppFixture app, string name = "测试大屏", string screen = ScreenKinds.Wall)
     {
         var devices = app.Services.GetRequiredService<DeviceTokens>();
-        var (_, token) = await devices.CreateAsync(centerId: 1, name, userId: 1);
+        var (_, token) = await devices.CreateAsync(centerId: 1, name, userId: 1, screen);
         return token;
     }
 

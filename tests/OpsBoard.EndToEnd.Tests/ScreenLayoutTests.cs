@@ -1,3 +1,4 @@
+using OpsBoard.Data.Screens;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -41,7 +42,7 @@ public sealed class ScreenLayoutTests(AppFixture app, BrowserFixture browser) : 
     [BrowserFact]
     public async Task HallScreen_CallThenRecall_LaidOutAt1080pAnd4KAndFlashesOnEachCall()
     {
-        var token = await app.DeviceTokenAsync("大厅叫号屏");
+        var token = await app.DeviceTokenAsync("大厅叫号屏", ScreenKinds.Hall);
         var hall = await OpenScreenAsync($"/hall?device={token}", 1920, 1080);
         var hall4K = await OpenScreenAsync($"/hall?device={token}", 3840, 2160);
         var registered = await app.RegisterAsync(headcount: 3);
@@ -85,10 +86,14 @@ public sealed class ScreenLayoutTests(AppFixture app, BrowserFixture browser) : 
     [BrowserFact]
     public async Task Screens_Freshness_LightAndLargeEnoughOnNavy()
     {
-        var token = await app.DeviceTokenAsync();
+        var tokens = new Dictionary<string, string>
+        {
+            ["/wall"] = await app.DeviceTokenAsync(),
+            ["/hall"] = await app.DeviceTokenAsync("叫号屏", ScreenKinds.Hall),
+        };
         foreach (var (path, width, height) in new[] { ("/wall", 1920, 1080), ("/wall", 3840, 2160), ("/hall", 1920, 1080), ("/hall", 1366, 768) })
         {
-            var page = await OpenScreenAsync($"{path}?device={token}", width, height);
+            var page = await OpenScreenAsync($"{path}?device={tokens[path]}", width, height);
             var measured = await page.EvaluateAsync<JsonElement>("""
                 () => [...document.querySelectorAll(".screen section.region .freshness")].map(el => {
                   const rgb = c => c.match(/[\d.]+/g).slice(0, 3).map(Number);

@@ -68,7 +68,9 @@ public class AppFixture : IAsyncLifetime
         }, new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = SourceTree.WebProject });
         await app.StartAsync();
         running = true;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // An app serving both schemes is tested over HTTPS; its plain port only redirects.
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .OrderByDescending(a => a.StartsWith("https:", StringComparison.Ordinal)).First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         await WaitUntilHealthyAsync();
     }
@@ -86,6 +88,7 @@ public class AppFixture : IAsyncLifetime
         configuration["OpsBoard:LoginAttemptsPerMinute"] = "100000";
         configuration["ConnectionStrings:OpsBoard"] = Database.ConnectionString;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
+        configuration["OpsBoard:KeyRingKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");
     }
 
@@ -122,11 +125,22 @@ public class AppFixture : IAsyncLifetime
     }
 
     /// <summary>A client with its own cookie jar that does not follow redirects, so tests see them.</summary>
-    public HttpClient CreateClient(CookieContainer? cookies = null) =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies ?? new CookieContainer(), UseCookies = true })
-        {
-            BaseAddress = BaseAddress,
-        };
+    public HttpClient CreateClient(CookieContainer? cookies = null)
+    {
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies ?? new CookieContainer(), UseCookies = true };
+        ConfigureHandler(handler);
+        return new(handler) { BaseAddress = BaseAddress };
+    }
+
+    /// <summary>An app with its own certificate: the client trusts that certificate.</summary>
+    protected virtual void ConfigureHandler(HttpClientHandler handler)
+    {
+    }
+
+    /// <summary>The plain-HTTP address of an app that also serves HTTPS.</summary>
+    public Uri? PlainAddress =>
+        app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Where(a => a.StartsWith("http:", StringComparison.Ordinal)).Select(a => new Uri(a + "/")).FirstOrDefault();
 
     public virtual async Task DisposeAsync()
     {

@@ -16,7 +16,9 @@
 
   const screen = root.dataset.screen === "true";
   const query = device ? `?device=${encodeURIComponent(device)}` : "";
-  const hubQuery = device ? `?device=${encodeURIComponent(device)}` : screen ? "?screen=1" : "";
+  // A device token opens one kind of screen; the hub is told which, and pushes that screen's regions only.
+  const kind = fragments && fragments.startsWith("/hall") ? "hall" : "wall";
+  const hubQuery = device ? `?device=${encodeURIComponent(device)}&kind=${kind}` : screen ? `?screen=1&kind=${kind}` : "";
   // A screen's regions live inside its canvas; a staff page marks regions anywhere on the page.
   const scope = screen ? root : document;
   const regions = () => [...scope.querySelectorAll("section.region[data-region]")];

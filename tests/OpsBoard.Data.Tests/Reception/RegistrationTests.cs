@@ -20,6 +20,29 @@ public sealed class RegistrationTests(DatabaseFixture db) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task RegisterAsync_TextOverItsLimit_IsRefusedNamingTheFieldAndChangesNothing()
+    {
+        var floor = await FloorScenario.CreateAsync(db.DataSource);
+        var visit = floor.Visit();
+
+        var longName = await Assert.ThrowsAsync<FloorException>(() => floor.Registry.RegisterAsync(
+            visit with { Principal = visit.Principal with { Name = new string('张', TextLimits.Name + 1) } }));
+        var longSummary = await Assert.ThrowsAsync<FloorException>(() => floor.Registry.RegisterAsync(
+            floor.Visit() with { Summary = new string('诉', TextLimits.Summary + 1) }));
+        var longReason = await Assert.ThrowsAsync<FloorException>(() => floor.Registry.RegisterAsync(
+            floor.Visit(priority: true, reason: new string('老', TextLimits.Reason + 1))));
+        var longStaff = await Assert.ThrowsAnyAsync<RefusedException>(() => floor.Store.SetJointWindowAsync(
+            floor.CenterId, 1, DateOnly.FromDateTime(DateTime.Today), 1, new string('李', TextLimits.Name + 1), floor.ClerkId));
+
+        Assert.Contains("来访人姓名不超过 40 个字", longName.Message);
+        Assert.Contains("诉求摘要不超过 2000 个字", longSummary.Message);
+        Assert.Contains("绿色通道原因不超过 500 个字", longReason.Message);
+        Assert.Contains("值班人员姓名不超过 40 个字", longStaff.Message);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(0, await Dapper.SqlMapper.ExecuteScalarAsync<int>(connection, "SELECT count(*) FROM visit WHERE center_id = @CenterId", new { floor.CenterId }));
+    }
+
+    [Fact]
     public async Task Validate_InvalidIdNumberAndPriorityWithoutReason_NamesBothFields()
     {
         var floor = await FloorScenario.CreateAsync(db.DataSource);

@@ -138,13 +138,13 @@ public sealed class FloorFormTests(AppFixture app) : IClassFixture<AppFixture>
         });
         var created = await admin.GetPageAsync(posted.Headers.Location!.OriginalString);
         var reloaded = await admin.GetPageAsync("/admin/devices"); // F5: no second token, and this one is not shown again
-        var wallUrl = new Uri(created.QuerySelector("[data-wall-url]")!.TextContent);
+        var wallUrl = new Uri(created.QuerySelector("[data-screen-url]")!.TextContent);
         var wall = await app.CreateClient().GetAsync(wallUrl.PathAndQuery);
         var revoke = await admin.SubmitAsync("/admin/devices", "revoke-*", new Dictionary<string, string>());
         var revokedWall = await app.CreateClient().GetAsync(wallUrl.PathAndQuery);
 
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
-        Assert.Null(reloaded.QuerySelector("[data-wall-url]"));
+        Assert.Null(reloaded.QuerySelector("[data-screen-url]"));
         Assert.Single(reloaded.QuerySelectorAll("tbody tr"), tr => tr.TextContent.Contains("二楼大屏"));
         Assert.Equal(HttpStatusCode.OK, wall.StatusCode);
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);

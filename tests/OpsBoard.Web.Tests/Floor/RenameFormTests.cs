@@ -20,9 +20,11 @@ public sealed class RenameFormTests(AppFixture app) : IClassFixture<AppFixture>
     async Task<string> NameOnFileAsync(string idNumber)
     {
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();
+        ChineseIdNumber.TryParse(idNumber, out var number, out _);
+        var protector = (PersonalDataProtector)app.Services.GetService(typeof(PersonalDataProtector))!;
         return await connection.ExecuteScalarAsync<string>(
-            "SELECT name FROM petitioner WHERE id_number_tail = @tail AND birth_date = '1986-06-06' ORDER BY id DESC LIMIT 1",
-            new { tail = idNumber[^4..] }) ?? "";
+            "SELECT name FROM petitioner WHERE id_number_hash = @hash ORDER BY id DESC LIMIT 1",
+            new { hash = protector.LookupHash(number!) }) ?? "";
     }
 
     static Dictionary<string, string> Letter(string name, string idNumber) => new()

@@ -44,6 +44,28 @@ public sealed class HubAuthorizationTests(AppFixture app) : IClassFixture<AppFix
     }
 
     [Fact]
+    public async Task Connect_HallTokenAsWall_IsClosed()
+    {
+        var devices = app.Services.GetService(typeof(OpsBoard.Data.Screens.DeviceTokens)) as OpsBoard.Data.Screens.DeviceTokens;
+        var (_, token) = await devices!.CreateAsync(1, "叫号屏冒充大屏", 1, OpsBoard.Data.Screens.ScreenKinds.Hall);
+
+        var (asWall, _) = await ConnectAsync($"&device={token}&kind=wall");
+        var refused = await ReceiveAsync(asWall);
+        var (asHall, _) = await ConnectAsync($"&device={token}&kind=hall");
+        await asHall.SendAsync(Encoding.UTF8.GetBytes("{\"type\":1,\"invocationId\":\"1\",\"target\":\"Resume\",\"arguments\":[0]}" + RecordSeparator),
+            WebSocketMessageType.Text, true, CancellationToken.None);
+        string reply;
+        do
+        {
+            reply = await ReceiveAsync(asHall);
+        }
+        while (reply.Contains("\"type\":6", StringComparison.Ordinal));
+
+        Assert.True(refused == "<closed>" || refused.Contains("\"type\":7", StringComparison.Ordinal), refused);
+        Assert.Contains("\"type\":3", reply);
+    }
+
+    [Fact]
     public async Task Connect_WithRevokedToken_IsClosed()
     {
         var devices = app.Services.GetService(typeof(OpsBoard.Data.Screens.DeviceTokens)) as OpsBoard.Data.Screens.DeviceTokens;

@@ -136,11 +136,11 @@ public sealed class LivePushTests(AppFixture app) : IClassFixture<AppFixture>
         await using var connection = await app.Database.DataSource.OpenConnectionAsync();
         const string versionSql = "SELECT xmin::text FROM device_token WHERE id = @Id";
 
-        await devices.ValidateAsync(token);
+        await devices.ValidateAsync(token, ScreenKinds.Wall);
         var afterFirst = await connection.ExecuteScalarAsync<string>(versionSql, new { device.Id });
         for (var i = 0; i < 5; i++)
         {
-            Assert.NotNull(await devices.ValidateAsync(token));
+            Assert.NotNull(await devices.ValidateAsync(token, ScreenKinds.Wall));
         }
 
         Assert.Equal(afterFirst, await connection.ExecuteScalarAsync<string>(versionSql, new { device.Id }));

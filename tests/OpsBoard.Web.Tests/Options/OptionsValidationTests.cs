@@ -121,7 +121,8 @@ public sealed partial class OptionsValidationTests(DatabaseFixture db) : IClassF
     public async Task WebStart_GoodKey_BecomesHealthy()
     {
         using var process = Start("OpsBoard.Web",
-            $"--ConnectionStrings:OpsBoard={db.ConnectionString}", $"--OpsBoard:PersonalDataKey={GoodKey}", "--urls=http://127.0.0.1:0");
+            $"--ConnectionStrings:OpsBoard={db.ConnectionString}", $"--OpsBoard:PersonalDataKey={GoodKey}", $"--OpsBoard:KeyRingKey={GoodKey}",
+            "--urls=http://127.0.0.1:0");
         try
         {
             using var timeout = new CancellationTokenSource(ProcessTimeout);
@@ -143,6 +144,14 @@ public sealed partial class OptionsValidationTests(DatabaseFixture db) : IClassF
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+    }
+
+    [Fact]
+    public async Task Web_ConfiguredServerWithoutKeyRingKey_RefusesWithOneLine()
+    {
+        var run = await RunToExitAsync("OpsBoard.Web", $"--ConnectionStrings:OpsBoard={db.ConnectionString}", $"--OpsBoard:PersonalDataKey={GoodKey}");
+
+        AssertRefused(run, "OpsBoard cannot start: OpsBoard:KeyRingKey is required");
     }
 
     static void AssertRefused(ProcessRun run, string lineStart)

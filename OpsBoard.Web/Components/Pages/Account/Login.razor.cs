@@ -103,7 +103,7 @@ public partial class Login
     async Task CompleteAsync(AppUser user)
     {
         var pending = await Flow.CompleteAsync(HttpContext, user);
-        Navigation.NavigateTo(pending ?? SignInFlow.LocalOrHome(ReturnUrl));
+        Navigation.NavigateTo(pending ?? OpsBoard.Web.Security.LocalUrl.OrHome(ReturnUrl));
     }
 
     sealed class LoginInput

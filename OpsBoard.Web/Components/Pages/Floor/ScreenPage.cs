@@ -18,12 +18,15 @@ public abstract class ScreenPage : ComponentBase
 
     protected int? CenterId { get; private set; }
 
+    /// <summary>Which kind of screen this page is: a device token opens only pages of its own kind.</summary>
+    protected abstract string ScreenKind { get; }
+
     /// <summary>The center's own name for the screen's title (云溪县群众来访接待中心).</summary>
     protected string CenterName { get; private set; } = "群众来访接待中心";
 
     protected override async Task OnInitializedAsync()
     {
-        CenterId = await ScreenAccess.CenterIdAsync(HttpContext);
+        CenterId = await ScreenAccess.CenterIdAsync(HttpContext, ScreenKind);
         if (CenterId is null)
         {
             HttpContext.SetPageStatus(StatusCodes.Status403Forbidden);
