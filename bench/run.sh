@@ -2,10 +2,11 @@
 # The benchmark harness: builds in Release, starts the board on its own embedded database of each chosen size, runs
 # the scenarios against it and prints one table per scenario, with ratios between figures measured in this run.
 #
-#   bash bench/run.sh [live] [pages] [startup] [load] [kpi]      (no argument: all five)
+#   bash bench/run.sh [live] [pages] [startup] [load] [kpi] [slips]   (no argument: all six)
 #
 # Settings (environment):
-#   VISITS="100000 1000000"   demo sizes for pages, start-up, load and kpi (default 100000); live runs on the first size
+#   VISITS="100000 1000000"   demo sizes for pages, start-up, load, kpi and slips (default 100000; slips alone: 100000
+#                             300000, and VISITS="100000 1000000 3000000" for the issue's sizes); live runs on the first size
 #   SCREENS="1,10,100,1000"   screen counts for live        EVENTS=20   events measured per screen count and path
 #   REPEAT=10                 requests per page; kpi: reads per measure (the wall three times as many)
 #   KEEP=1                    keep the data directories (default: removed)
@@ -15,9 +16,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(live pages startup load kpi)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(live pages startup load kpi slips)
 wants() { local s; for s in "${scenarios[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
-read -r -a sizes <<<"${VISITS:-100000}"
+default_sizes=100000
+[ "${scenarios[*]}" != "slips" ] || default_sizes="100000 300000"
+read -r -a sizes <<<"${VISITS:-$default_sizes}"
 
 echo "Building (Release)…"
 dotnet build -c Release OpsBoard.Web -v quiet -nologo >/dev/null
@@ -72,6 +75,7 @@ for visits in "${sizes[@]}"; do
         bench record --scenario load --case seed --size "$visits" --metric "database MB" --value "$(du -sm "$data/pg" | cut -f1)"
     fi
     if wants pages; then bench pages --url "$app_url" --db "$db" --size "$visits" --repeat "${REPEAT:-10}"; fi
+    if wants slips; then bench slips --db "$db" --size "$visits" --repeat "${REPEAT:-10}"; fi
     if wants kpi; then bench kpi --url "$app_url" --db "$db" --size "$visits" --repeat "${REPEAT:-10}" --baseline "${BASELINE:-1}"; fi
     if wants live && [ $first = 1 ]; then
         bench live --url "$app_url" --db "$db" --pid "$app_pid" --screens "${SCREENS:-1,10,100,1000}" --events "${EVENTS:-20}"

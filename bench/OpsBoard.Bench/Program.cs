@@ -6,6 +6,7 @@ using OpsBoard.Bench;
 //   live  --url U --db CS --pid P --screens 1,10,100,1000 --events 20 --out F
 //   pages --url U --db CS --size N --repeat 10 --out F
 //   kpi   --url U --db CS --size N --repeat 10 --baseline 1 --out F
+//   slips --db CS --size N --repeat 10 --out F
 //   xlsx  --db CS --out F     (last month's export once; kpi runs it in a child process with a capped heap)
 //   record --out F --scenario S --case C --size N --metric M --value V   (figures measured by run.sh itself)
 //   report --out F
@@ -25,6 +26,9 @@ switch (options.Command)
     case "kpi":
         await new KpiScenario(options, results).RunAsync();
         break;
+    case "slips":
+        await new SlipsScenario(options, results).RunAsync();
+        break;
     case "xlsx":
         await KpiScenario.ExportOnceAsync(options.Get("db"));
         break;
@@ -36,7 +40,7 @@ switch (options.Command)
         Report.Print(results.Load());
         break;
     default:
-        Console.Error.WriteLine($"unknown command '{options.Command}': live, pages, kpi, record or report");
+        Console.Error.WriteLine($"unknown command '{options.Command}': live, pages, kpi, slips, record or report");
         return 2;
 }
 
