@@ -27,6 +27,7 @@ public sealed partial class FreshInstallAppFixture() : AppFixture(new DatabaseFi
     {
         configuration["ConnectionStrings:OpsBoard"] = Database.ConnectionString;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
+        configuration["OpsBoard:KeyRingKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");
         configuration["OpsBoard:LoginAttemptsPerMinute"] = "100000";
         configuration["OpsBoard:CenterName"] = "测试县群众来访接待中心";

@@ -46,6 +46,7 @@ public sealed class LiveRoutingTests
 
         Assert.Equal(2, routed.Count);
         Assert.All(routed.Values, c => Assert.Equal(50, c.LastId));
-        Assert.Equal(["hall", "kpi", "occupancy", "queue", "serving", "totals"], routed["screen:1"].Regions);
+        // Staff-page regions (emergencies: the duty console's list) ride along by name; screens render only their own.
+        Assert.Equal(["emergencies", "hall", "kpi", "occupancy", "queue", "serving", "totals"], routed["screen:1"].Regions);
     }
 }
