@@ -13,7 +13,7 @@ public sealed class DutyScheduleTests(AppFixture app, BrowserFixture browser) : 
     async Task<IPage> OpenScreenAsync(string screen, int width, int height)
     {
         var page = await browser.NewPageAsync(app.BaseAddress, width, height);
-        await page.GotoAsync($"/{screen}?device={await app.DeviceTokenAsync()}");
+        await page.GotoAsync($"/{screen}?device={await app.DeviceTokenAsync(screen: screen)}");
         await Assertions.Expect(page.Locator("[data-connection]")).ToHaveTextAsync("实时连接正常");
         return page;
     }

@@ -198,12 +198,19 @@ public sealed class MetricsExportTests(DemoDatabaseFixture db) : IClassFixture<D
         await node.ExecuteAsync("SELECT pg_advisory_lock(hashtext('metric_export'), CAST(@id AS int))", new { id });
         Assert.Null(await s.Exports.RunNextAsync());
 
-        // The node dies: its session, and with it the claim, is gone.
+        // The node dies: its session, and with it the claim, is gone — once the server has ended the backend, which
+        // happens just after the client hangs up.
+        var pid = await node.ExecuteScalarAsync<int>("SELECT pg_backend_pid()");
         await node.CloseAsync();
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        for (var i = 0; i < 100 && await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = @pid)", new { pid }); i++)
+        {
+            await Task.Delay(50);
+        }
+
         var run = await s.Exports.RunNextAsync();
 
         Assert.Equal((id, MetricExportState.Done), (run!.Id, run.State));
-        await using var connection = await db.DataSource.OpenConnectionAsync();
         Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT attempts FROM metric_export WHERE id = @id", new { id }));
     }
 
