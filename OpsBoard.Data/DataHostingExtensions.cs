@@ -22,6 +22,13 @@ public static class DataHostingExtensions
     public const string ConnectionStringName = "OpsBoard";
 
     /// <summary>
+    /// Every session of the app: no JIT compilation. The app's statements are short, but a plan whose estimate passes
+    /// jit_above_cost (a generic plan, a table without statistics) spent 100–700 ms compiling for a one-row update; the
+    /// demo's slip history at 100,000 visits spent most of its time in LLVM.
+    /// </summary>
+    public const string SessionOptions = "-c jit=off";
+
+    /// <summary>
     /// The database: the configured server, or an embedded cluster started here when none is configured;
     /// then migrations (and the demo county on an empty embedded database) before any other service starts.
     /// </summary>
@@ -61,6 +68,7 @@ public static class DataHostingExtensions
         services.AddSingleton(sp =>
         {
             var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "opsboard" };
+            dataSource.ConnectionStringBuilder.Options = $"{dataSource.ConnectionStringBuilder.Options} {SessionOptions}".Trim();
             dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });
@@ -92,6 +100,7 @@ public static class DataHostingExtensions
         services.AddSingleton<OpsBoard.Data.Metrics.MetricsExport>();
         services.AddSingleton<OpsBoard.Data.Metrics.MetricExports>();
         services.AddSingleton<Supervisions>();
+        services.AddSingleton<DisciplineUnits>();
         services.AddSingleton<Slips.SlipDetector>();
         services.AddSingleton<Slips.SlipLifecycle>();
         services.AddSingleton<Slips.SlipQueries>();
@@ -109,12 +118,15 @@ public static class DataHostingExtensions
         services.AddSingleton<Duty.DutyRota>();
         services.AddSingleton<Duty.LeaderReceptions>();
         services.AddSingleton<Duty.SensitivePeriods>();
+        services.AddSingleton<Duty.SensitiveFloor>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<UserAdmin>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<TwoFactor>();
         services.AddSingleton<AccountBootstrap>();
         services.AddSingleton<DemoSeeder>();
+        services.AddSingleton<Audit.AuditQueries>();
+        services.AddSingleton<Audit.AuditRetention>();
         services.AddHostedService<DatabaseInitializer>();
         return builder;
     }
@@ -164,7 +176,7 @@ sealed class DatabaseInitializer(
         logger.LogInformation("Database schema up to date ({Applied} migrations applied now)", applied);
         if (options.Value.SeedDemo)
         {
-            await demo.SeedIfEmptyAsync(new DemoOptions { Visits = options.Value.DemoVisits }, cancellationToken);
+            await demo.SeedIfEmptyAsync(new DemoOptions { Visits = options.Value.DemoVisits, BeforeOpening = options.Value.DemoBeforeOpening }, cancellationToken);
         }
     }
 

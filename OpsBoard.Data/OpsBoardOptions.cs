@@ -38,6 +38,9 @@ public sealed class OpsBoardOptions
     /// <summary>Number of visits the demo history holds; 0 means the generator's realistic default.</summary>
     public int DemoVisits { get; set; }
 
+    /// <summary>The demo history ends before today's opening, whatever the hour (the test fixtures' floor).</summary>
+    public bool DemoBeforeOpening { get; set; }
+
     /// <summary>Web port on loopback, used unless URLs are configured.</summary>
     public int Port { get; set; } = 5080;
 

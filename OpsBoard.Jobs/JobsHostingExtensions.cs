@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using OpsBoard.Jobs.Audit;
 using OpsBoard.Jobs.Calendar;
 using OpsBoard.Jobs.Dashboard;
 using OpsBoard.Jobs.Emergency;
@@ -56,6 +57,11 @@ public static class JobsHostingExtensions
                     .WithIdentity("outbox-every-5s", "notifications")
                     .WithCronSchedule("0/5 * * * * ?"),
                 job => job.WithIdentity(OutboxSenderJob.Key));
+            q.ScheduleJob<AuditRetentionJob>(
+                trigger => trigger
+                    .WithIdentity("retention-nightly", "audit")
+                    .WithCronSchedule("0 15 3 * * ?", cron => cron.InTimeZone(Data.ChinaTime.Zone)),
+                job => job.WithIdentity(AuditRetentionJob.Key));
         });
         builder.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         builder.Services.AddSingleton<JobBoard>();

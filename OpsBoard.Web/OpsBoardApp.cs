@@ -6,6 +6,7 @@ using Microsoft.Extensions.WebEncoders;
 using OpsBoard.Data;
 using OpsBoard.Jobs;
 using OpsBoard.Web.Accounts;
+using OpsBoard.Web.Audit;
 using OpsBoard.Web.Components;
 using OpsBoard.Web.Health;
 using OpsBoard.Web.Live;
@@ -60,6 +61,7 @@ public static class OpsBoardApp
         app.MapOpsBoardHealth();
         app.MapOpsBoardLive();
         app.MapOpsBoardMetricsExports();
+        app.MapOpsBoardAudit();
         app.MapRazorComponents<App>();
         app.Lifetime.ApplicationStarted.Register(() =>
             app.Logger.LogInformation("OpsBoard is running: open {Url}/account/login", app.Urls.FirstOrDefault()));

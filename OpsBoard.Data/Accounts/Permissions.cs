@@ -50,6 +50,7 @@ public enum Permission
     ManageEmergencySettings,
     ManageDutyRota,
     ManageSensitivePeriods,
+    ViewAudit,
 }
 
 /// <summary>One row of the matrix: an action, its Chinese name, and the roles that may take it.</summary>
@@ -139,6 +140,9 @@ public static class Permissions
         // schedule: its director keeps them, the admin on their behalf. So are the sensitive periods that change both.
         new(Permission.ManageDutyRota, "维护值班表和领导接访安排", [Accounts.Roles.Director, Accounts.Roles.Admin]),
         new(Permission.ManageSensitivePeriods, "设定敏感时期", [Accounts.Roles.Director, Accounts.Roles.Admin]),
+        // The operation log (网络安全法 第二十一条) is read, exported and kept by the auditor alone — not by the admin whose
+        // actions it records (separation of duties); the auditor in turn administers nothing.
+        new(Permission.ViewAudit, "查询、导出审计日志，设定留存期限", [Accounts.Roles.Auditor]),
     ];
 
     static readonly Dictionary<Permission, Grant> ByPermission = Matrix.ToDictionary(g => g.Permission);

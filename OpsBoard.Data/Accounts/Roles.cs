@@ -10,10 +10,12 @@ public static class Roles
     public const string UnitLeader = "unit_leader";
     public const string Statistician = "statistician";
     public const string Admin = "admin";
+    public const string Auditor = "auditor";
 
     public static CodeSet Labels { get; } = new(
         (Director, "中心主任"), (DutyLeader, "带班领导"), (Clerk, "登记及窗口人员"), (UnitOfficer, "责任单位经办人"),
-        (UnitLeader, "责任单位分管领导"), (Statistician, "统计员"), (Admin, "系统管理员"));
+        (UnitLeader, "责任单位分管领导"), (Statistician, "统计员"), (Admin, "系统管理员"),
+        (Auditor, "审计员"));
 
     public static IReadOnlyList<string> All => Labels.Codes;
 

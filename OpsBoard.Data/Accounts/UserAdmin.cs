@@ -23,7 +23,7 @@ public sealed record UnitChoice(int Id, string Name);
 /// with its unit), and resets a password (to a one-time password changed at the next sign-in) or the second factor.
 /// Every change rotates the account's security stamp, ends its sessions and is audited (<c>user.*</c>).
 /// </summary>
-public sealed partial class UserAdmin(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed partial class UserAdmin(NpgsqlDataSource dataSource, TimeProvider time, SessionStore? sessions = null)
 {
     public const int PageSize = 25;
 
@@ -217,6 +217,8 @@ public sealed partial class UserAdmin(NpgsqlDataSource dataSource, TimeProvider 
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry(action, actor.CenterId, actor.UserId,
             SubjectKind: "app_user", SubjectId: id, RemoteIp: remoteIp, Detail: detail));
         await transaction.CommitAsync();
+        // This node at once; the others when the live event of the ended sessions reaches them.
+        sessions?.ForgetUser(id);
     }
 
     Task RequireAsync(Actor actor, long? userId) =>

@@ -153,6 +153,8 @@ static class DemoCounty
         new(new("leader3", "唐勇", "责任单位分管领导（县人社局）"), Roles.UnitLeader, "rsj", null),
         .. JointStaff.Select(s => new DemoAccountSpec(
             new(s.DepartmentCode, s.Name, $"联合接访窗口人员（{DepartmentName(s.DepartmentCode)}）"), Roles.Clerk, null, $"{DepartmentName(s.DepartmentCode)}驻中心接访人员")),
+        // Reads and exports the operation log; separate from the admin whose actions it records.
+        new(new("auditor", "钱秀兰", "审计员"), Roles.Auditor, null, null),
     ];
 
     static string DepartmentName(string code) => Departments.Single(d => d.Code == code).Name;

@@ -122,6 +122,13 @@ sealed class DemoHistory
     public long Petitioners => people.Count;
 
     /// <summary>A moment <paramref name="localSecond"/> seconds into a Beijing day, in UTC.</summary>
+    /// <summary>A moment no later than <paramref name="utcNow"/> and before the floor opens on its day.</summary>
+    public static DateTime BeforeOpening(DateTime utcNow)
+    {
+        var beforeOpening = At(ChinaTime.DayOf(utcNow), Open).AddMinutes(-1);
+        return utcNow < beforeOpening ? utcNow : beforeOpening;
+    }
+
     public static DateTime At(DateOnly day, int localSecond) => ChinaTime.StartOf(day).UtcDateTime.AddSeconds(localSecond);
 
     /// <summary>

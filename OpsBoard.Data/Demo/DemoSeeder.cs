@@ -19,6 +19,12 @@ public sealed record DemoOptions
     public int Visits { get; init; }
 
     public int Months { get; init; } = 13;
+
+    /// <summary>
+    /// The history ends before today's opening whatever the hour, so nobody is signed in at a window and no one waits:
+    /// tests start from the same floor at 10:00 as at 06:00.
+    /// </summary>
+    public bool BeforeOpening { get; init; }
 }
 
 /// <summary>
@@ -34,7 +40,8 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
     const long LockKey = 0x4F707344656D6F;
 
     /// <summary>The demo logins, all with <see cref="DemoPassword"/>.</summary>
-    public static IReadOnlyList<DemoAccount> Accounts { get; } = [.. DemoCounty.Accounts, .. DemoEmergency.AccountSpecs.Select(a => a.Account)];
+    public static IReadOnlyList<DemoAccount> Accounts { get; } =
+        [.. DemoCounty.Accounts, .. DemoEmergency.AccountSpecs.Select(a => a.Account), .. DemoAccusations.AccountSpecs.Select(a => a.Account)];
 
     public async Task<bool> SeedIfEmptyAsync(DemoOptions options, CancellationToken cancellationToken = default)
     {
@@ -50,6 +57,8 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         // The per-row representatives check is deferred to commit; run it per COPY instead, so a million visits do not
         // pile up a million trigger events for one long commit.
         await connection.ExecuteAsync("SET CONSTRAINTS visit_person_max_representatives IMMEDIATE", transaction: transaction);
+        // The matters' soonest due moments are refreshed once at the end of the copy rather than per chunk (sql/0034).
+        await connection.ExecuteAsync("SET LOCAL opsboard.bulk_load = 'on'", transaction: transaction);
 
         var calendar = await new CalendarStore(dataSource).ReloadAsync(cancellationToken);
         var rules = new DemoRules(await DeadlineRules.AllAsync(dataSource), calendar);
@@ -57,10 +66,14 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         var utcNow = time.GetUtcNow().UtcDateTime;
         // Whole seconds: timestamptz keeps microseconds, and a replay must compare equal to the row it wrote.
         var now = new DateTime(utcNow.Ticks - utcNow.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        if (options.BeforeOpening)
+        {
+            now = DemoHistory.BeforeOpening(now);
+        }
         var ids = await CreateStructureAsync(connection, transaction, cancellationToken);
         var writer = new DemoWriter(connection, ids, rules, protector, now);
         writer.Units(UnitRows(ids));
-        foreach (var spec in DemoCounty.AccountSpecs.Concat(DemoEmergency.AccountSpecs))
+        foreach (var spec in DemoCounty.AccountSpecs.Concat(DemoEmergency.AccountSpecs).Concat(DemoAccusations.AccountSpecs))
         {
             var account = spec.Account;
             int? unitId = spec.UnitCode is null ? null : ids.Units[spec.UnitCode];
@@ -87,6 +100,7 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         }
 
         writer.Finish();
+        logger.LogInformation("Demo: rows copied in {Elapsed:F1} s", stopwatch.Elapsed.TotalSeconds);
         // Statistics for the rows just copied (ANALYZE sees this transaction's own rows): without them the planner reads
         // the freshly filled tables as empty and the watcher's joins below can take minutes.
         await using (var analyze = new NpgsqlCommand("ANALYZE matter, matter_clock, clock_pause, visit, ticket", connection, transaction) { CommandTimeout = 600 })
@@ -94,8 +108,16 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
             await analyze.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await using (var refresh = new NpgsqlCommand("SELECT matter_refresh_all_next_due(); SET LOCAL opsboard.bulk_load = 'off'", connection, transaction) { CommandTimeout = 600 })
+        {
+            await refresh.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        logger.LogInformation("Demo: due moments refreshed in {Elapsed:F1} s", stopwatch.Elapsed.TotalSeconds);
+
         // The running clocks' alert states are the watcher's own, given as of now.
         await ClockWatcher.MarkAsync(connection, transaction, new DateTimeOffset(now));
+        logger.LogInformation("Demo: clocks marked in {Elapsed:F1} s", stopwatch.Elapsed.TotalSeconds);
 
         await AdvanceSequencesAsync(connection, transaction, new Dictionary<string, long>
         {
@@ -113,8 +135,10 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
 
         // Slips last: their clocks take ids from the sequence just advanced past the copied ones.
         var slips = await DemoSlips.SeedAsync(connection, transaction, ids, calendar, now);
+        logger.LogInformation("Demo: slips in {Elapsed:F1} s", stopwatch.Elapsed.TotalSeconds);
         var emergencies = await DemoEmergency.SeedAsync(connection, transaction, ids, now);
         await ClockWatcher.MarkAsync(connection, transaction, new DateTimeOffset(now));
+        logger.LogInformation("Demo: emergencies and clocks in {Elapsed:F1} s", stopwatch.Elapsed.TotalSeconds);
 
         var counts = new
         {
@@ -139,6 +163,9 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
             await analyze.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // After the commit, through the desk's and the director's own services (each commits on its own).
+        var accusations = await DemoAccusations.SeedAsync(dataSource, protector, ids.CenterId, ids.Units, ids.Users, time);
+        logger.LogInformation("Demo accusation matters: {Accusations}", accusations);
         logger.LogInformation(
             "Demo county seeded (seed {Seed}, {From}–{Today}): {Visits} visits, {Tickets} tickets, {Periods} ticket periods, {Matters} matters, {Transitions} transitions, {Clocks} clocks, {Petitioners} petitioners, {Evaluations} evaluations in {Elapsed:F1} s",
             options.Seed, history.Start.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), history.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), counts.visits, counts.tickets, counts.ticketPeriods, counts.matters,
@@ -180,6 +207,10 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
             }
         }
 
+        // The discipline unit last, so every other unit keeps the id it always had.
+        ids.Units[DemoAccusations.Discipline.Code] = ++next;
+        ids.UnitNames[next] = DemoAccusations.Discipline.Name;
+
         for (var i = 0; i < DemoCounty.Lines.Length; i++)
         {
             ids.Lines[DemoCounty.Lines[i].Code] = i + 1;
@@ -214,6 +245,9 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
                 yield return (ids.Units[code], streetId, "village", code, street.Villages[v]);
             }
         }
+
+        var discipline = DemoAccusations.Discipline;
+        yield return (ids.Units[discipline.Code], null, discipline.Kind, discipline.Code, discipline.Name);
     }
 
     /// <summary>Ids were assigned here, so the identity sequences must move past them before the app inserts its own rows.</summary>

@@ -35,7 +35,8 @@ public sealed class AlertQueries(NpgsqlDataSource dataSource, CalendarStore cale
                    count(*) FILTER (WHERE k.alert_state = 'approaching')::int AS Approaching
             FROM matter_clock k
             WHERE k.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state IN ('approaching', 'overdue')
-              AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId))
+              AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId
+                                           AND NOT (m.is_accusation AND accusation_conflict(m.id, ARRAY[@unitId]))))
             """;
         // Overdue first, the longest overdue at the top; then approaching, the soonest due first. Each state is walked in
         // due order and cut at @top before anything is joined, so the cost does not grow with the number of alerts.
@@ -44,14 +45,16 @@ public sealed class AlertQueries(NpgsqlDataSource dataSource, CalendarStore cale
                 (SELECT k.id, k.matter_id, k.rule_id, k.alert_state, k.due_at
                  FROM matter_clock k
                  WHERE k.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state = 'overdue'
-                   AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId))
+                   AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId
+                                           AND NOT (m.is_accusation AND accusation_conflict(m.id, ARRAY[@unitId]))))
                  ORDER BY k.due_at
                  LIMIT @top)
                 UNION ALL
                 (SELECT k.id, k.matter_id, k.rule_id, k.alert_state, k.due_at
                  FROM matter_clock k
                  WHERE k.center_id = @centerId AND k.stopped_at IS NULL AND k.alert_state = 'approaching'
-                   AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId))
+                   AND (@unitId::int IS NULL OR EXISTS (SELECT 1 FROM matter m WHERE m.id = k.matter_id AND m.responsible_unit_id = @unitId
+                                           AND NOT (m.is_accusation AND accusation_conflict(m.id, ARRAY[@unitId]))))
                  ORDER BY k.due_at
                  LIMIT @top))
             SELECT k.id AS ClockId, m.id AS MatterId, m.code AS MatterCode, r.code AS RuleCode, r.day_kind AS DayKind, r.source,

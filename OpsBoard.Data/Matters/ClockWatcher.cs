@@ -36,40 +36,42 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
     /// states this job would give them. The moments recorded are those the clock entered the state, not when a run
     /// noticed.
     /// </summary>
+    /// <param name="clocks">Only these clocks (the demo's slip about to be signed), or every clock when null.</param>
     public static async Task<(IReadOnlyList<Changed> Approaching, IReadOnlyList<Changed> Overdue)> MarkAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, long[]? clocks = null)
     {
+        var only = clocks is null ? "" : "AND k.id = ANY(@clocks)";
         now = now.ToUniversalTime(); // Npgsql writes timestamptz only from UTC offsets
         await FillApproachingFromAsync(connection, transaction);
         // A petitioner's window that ran out unused is closed, not alerted: it was the petitioner's time, not the office's.
-        await connection.ExecuteAsync("""
+        await connection.ExecuteAsync($"""
             UPDATE matter_clock k
             SET stopped_at = k.due_at, result = 'lapsed', overdue_seconds = 0, alert_state = 'stopped'
             FROM deadline_rule r
-            WHERE r.id = k.rule_id AND r.code = ANY(@windows) AND k.stopped_at IS NULL AND k.due_at < @now
-            """, new { now, windows = ClockKind.PetitionerWindows.ToArray() }, transaction);
-        const string overdueSql = """
+            WHERE r.id = k.rule_id AND r.code = ANY(@windows) AND k.stopped_at IS NULL AND k.due_at < @now {only}
+            """, new { now, windows = ClockKind.PetitionerWindows.ToArray(), clocks }, transaction);
+        var overdueSql = $"""
             UPDATE matter_clock k
             SET alert_state = 'overdue', overdue_at = k.due_at,
                 approaching_at = coalesce(k.approaching_at, k.approaching_from)
             FROM matter m, deadline_rule r
             WHERE m.id = k.matter_id AND r.id = k.rule_id AND r.code <> ALL(@windows)
               AND k.stopped_at IS NULL AND k.alert_state <> 'overdue' AND k.due_at < @now
-              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL) {only}
             RETURNING k.id, m.center_id AS CenterId, m.responsible_unit_id AS UnitId, m.code
             """;
-        const string approachingSql = """
+        var approachingSql = $"""
             UPDATE matter_clock k
             SET alert_state = 'approaching', approaching_at = k.approaching_from
             FROM matter m, deadline_rule r
             WHERE m.id = k.matter_id AND r.id = k.rule_id AND r.code <> ALL(@windows)
               AND k.stopped_at IS NULL AND k.alert_state = 'running' AND k.approaching_from <= @now
-              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL) {only}
             RETURNING k.id, m.center_id AS CenterId, m.responsible_unit_id AS UnitId, m.code
             """;
         var windows = ClockKind.PetitionerWindows.ToArray();
-        var overdue = (await connection.QueryAsync<Changed>(overdueSql, new { now, windows }, transaction)).ToList();
-        var approaching = (await connection.QueryAsync<Changed>(approachingSql, new { now, windows }, transaction)).ToList();
+        var overdue = (await connection.QueryAsync<Changed>(overdueSql, new { now, windows, clocks }, transaction)).ToList();
+        var approaching = (await connection.QueryAsync<Changed>(approachingSql, new { now, windows, clocks }, transaction)).ToList();
         return (approaching, overdue);
     }
 

@@ -12,6 +12,10 @@ public sealed record NewMatter(string Source, string Name, string IdNumber, stri
 {
     /// <summary>The <see cref="Rename.Key"/> the clerk confirmed when the ID number is on file under another name.</summary>
     public IReadOnlyCollection<string> ConfirmedRenames { get; init; } = [];
+
+    /// <summary>检举控告: the accused units and people (checked by <see cref="Accusations.Problem"/>).</summary>
+    public IReadOnlyList<int> AccusedUnitIds { get; init; } = [];
+    public IReadOnlyList<AccusedPerson> AccusedPeople { get; init; } = [];
 }
 
 /// <summary>
@@ -40,7 +44,11 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
 {
     /// <summary>What a new matter starts with; <paramref name="ProxyName"/> names the 代办员 of a matter handled through 信访代办.</summary>
     public sealed record Opening(int CenterId, int UserId, string Source, string Category, string Summary, long PetitionerId,
-        int? LocalityId, bool Collective, bool Accusation, string? ProxyName = null);
+        int? LocalityId, bool Collective, bool Accusation, string? ProxyName = null)
+    {
+        public IReadOnlyList<int> AccusedUnitIds { get; init; } = [];
+        public IReadOnlyList<AccusedPerson> AccusedPeople { get; init; } = [];
+    }
 
     /// <summary>
     /// Opens a matter inside the caller's transaction, whatever its source, and starts the two clocks every matter runs
@@ -73,6 +81,12 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
             throw new MatterException("事项类别或属地无效。");
         }
 
+        if (Accusations.Problem(opening.Accusation, opening.AccusedUnitIds, opening.AccusedPeople) is { } accusationProblem)
+        {
+            throw new MatterException(accusationProblem);
+        }
+
+        await Accusations.SaveAsync(connection, transaction, opening.CenterId, id, opening.AccusedUnitIds, opening.AccusedPeople);
         await clocks.StartAsync(connection, transaction, id, ClockKind.Transfer, now);
         await clocks.StartAsync(connection, transaction, id, ClockKind.AcceptanceNotice, now);
         return id;
@@ -99,6 +113,11 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
             throw new MatterException(proxyProblem);
         }
 
+        if (Accusations.Problem(input.IsAccusation, input.AccusedUnitIds, input.AccusedPeople) is { } accusationProblem)
+        {
+            throw new MatterException(accusationProblem);
+        }
+
         if (!ChineseIdNumber.TryParse(input.IdNumber, out var number, out var idError))
         {
             throw new MatterException(idError);
@@ -110,7 +129,10 @@ public sealed class MatterIntake(NpgsqlDataSource dataSource, PersonalDataProtec
         var petitionerId = await Petitioners.UpsertAsync(connection, transaction, protector, actor.CenterId, actor.UserId, input.Name, number, input.Phone,
             input.LocalityId, input.ConfirmedRenames, now);
         var id = await OpenAsync(connection, transaction, new Opening(actor.CenterId, actor.UserId, input.Source, input.Category, input.Summary,
-            petitionerId, input.LocalityId, Collective: false, input.IsAccusation, ProxyHandling.AgentOf(input.IsProxy, input.ProxyName)), now);
+            petitionerId, input.LocalityId, Collective: false, input.IsAccusation, ProxyHandling.AgentOf(input.IsProxy, input.ProxyName))
+        {
+            AccusedUnitIds = input.AccusedUnitIds, AccusedPeople = input.AccusedPeople,
+        }, now);
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("matter.register", actor.CenterId, actor.UserId, SubjectKind: "matter", SubjectId: id));
         await LiveJournal.AppendAsync(connection, transaction, "matter.registered", actor.CenterId, payload: new { id });
         await transaction.CommitAsync();

@@ -111,6 +111,7 @@ public sealed class MatterLifecycle(NpgsqlDataSource dataSource, MatterClocks cl
             var unit = await c.ExecuteScalarAsync<string?>(
                 "SELECT name FROM unit WHERE id = @unitId AND center_id = @CenterId AND active", new { unitId, m.CenterId }, t)
                 ?? throw new MatterException("责任单位无效。");
+            await Accusations.RefuseConflictAsync(dataSource, c, t, actor, m.Id, unitId, "交办、转送给该单位");
             await c.ExecuteAsync("UPDATE matter SET status = @status, responsible_unit_id = @unitId, assigned_at = @now WHERE id = @Id",
                 new { status = MatterStatus.Assigned, unitId, now, m.Id }, t);
             await clocks.StopAsync(c, t, m.Id, ClockKind.Transfer, now);

@@ -42,6 +42,9 @@ public sealed record SupervisionRow(long Id, string Unit, DateTime IssuedAt, str
 public sealed record MatterFile(MatterDetail Matter, IReadOnlyList<ClockRow> Clocks, IReadOnlyList<TransitionRow> Transitions,
     PendingExtensionRow? PendingExtension, IReadOnlyList<SupervisionRow> Supervisions)
 {
+    /// <summary>检举控告: how this reader sees it (null for any other matter).</summary>
+    public AccusationView? Accusation { get; init; }
+
     /// <summary>The facts that decide which steps are open (<see cref="MatterSteps.Available"/>).</summary>
     public StepContext StepContext => new(Matter.Status, Matter.UnitId, PendingExtension is not null,
         Clocks.Any(k => k.Code == ClockKind.ReReviewDecision && k.Paused),
@@ -78,12 +81,19 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProte
     /// "(@x IS NULL OR …)" would fold away for a simple comparison, but not for the name's subquery, which PostgreSQL
     /// turns into a semi-join only when it stands alone (inside an OR it would be tested row by row along the order).
     /// </summary>
-    static string ListWhere(int[]? units, int? unitId, MatterFilter filter)
+    static string ListWhere(int[]? units, int? unitId, MatterFilter filter, bool accusationsRedacted)
     {
         var where = new List<string> { "m.center_id = @CenterId" };
         if (units is not null)
         {
             where.Add("m.responsible_unit_id = ANY(@units)");
+            where.Add(Accusations.NotHiddenSql);
+        }
+
+        // 条例 第三十条: a reader who sees accusations redacted cannot find one by its petitioner either.
+        if (accusationsRedacted && (!string.IsNullOrWhiteSpace(filter.PetitionerName) || filter.PetitionerId is not null))
+        {
+            where.Add("NOT m.is_accusation");
         }
 
         if (unitId is not null)
@@ -163,9 +173,10 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProte
             name = string.IsNullOrWhiteSpace(filter.PetitionerName) ? null : filter.PetitionerName.Trim(), petitionerId = filter.PetitionerId,
             fromAt = filter.From is { } from ? ChinaTime.StartOf(from).ToUniversalTime() : (DateTimeOffset?)null,
             toAt = filter.To is { } to ? ChinaTime.StartOf(to.AddDays(1)).ToUniversalTime() : (DateTimeOffset?)null,
-            countTo = MatterPage.CountLimit + 1,
+            countTo = MatterPage.CountLimit + 1, hiddenFrom = units,
         });
-        var where = ListWhere(units, unitId, filter);
+        var redacted = Accusations.RedactedFor(actor, await Accusations.DisciplineUnitAsync(connection, null, actor.CenterId));
+        var where = ListWhere(units, unitId, filter, redacted);
         var countSql = $"""
             SELECT count(*)::int
             FROM (SELECT 1
@@ -311,6 +322,30 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProte
             return null;
         }
 
+        AccusationView? accusation = null;
+        if (matter.IsAccusation)
+        {
+            // 条例 第三十条: to the accused unit, its parent and its children the file does not exist.
+            if (Accusations.HiddenFrom(actor) is { } hiddenFrom && await connection.ExecuteScalarAsync<bool>(
+                    "SELECT accusation_conflict(@matterId, @hiddenFrom)", new { matterId, hiddenFrom }))
+            {
+                await AuditLog.WriteAsync(connection, null, new AuditEntry("matter.accusation_viewed", actor.CenterId, actor.UserId,
+                    SubjectKind: "matter", SubjectId: matterId, UnitId: matter.UnitId, Outcome: "refused", Detail: new { conflict = true }));
+                return null;
+            }
+
+            await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMatters, matter.UnitId, "matter", matterId);
+            var redacted = Accusations.RedactedFor(actor, await Accusations.DisciplineUnitAsync(connection, null, actor.CenterId));
+            accusation = new AccusationView(redacted, redacted ? null : await Accusations.AccusedOfAsync(connection, matterId));
+            if (redacted)
+            {
+                matter = matter with { Summary = Accusations.RedactedMark, ProxyName = null };
+            }
+
+            await AuditLog.WriteAsync(connection, null, new AuditEntry("matter.accusation_viewed", actor.CenterId, actor.UserId,
+                SubjectKind: "matter", SubjectId: matterId, UnitId: matter.UnitId, Detail: new { redacted }));
+        }
+
         await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewMatters, matter.UnitId, "matter", matterId);
 
         const string clocksSql = """
@@ -350,7 +385,14 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProte
         var transitions = await connection.QueryAsync<TransitionRow>(transitionsSql, new { matterId });
         var pending = await connection.QuerySingleOrDefaultAsync<PendingExtensionRow>(extensionSql, new { matterId });
         var supervisions = await connection.QueryAsync<SupervisionRow>(supervisionSql, new { matterId });
-        return new MatterFile(matter, [.. clocks], [.. transitions], pending, [.. supervisions]);
+        if (accusation is { Redacted: true })
+        {
+            // Notes and requests are written by people who read the content; a redacted reader gets the steps, not the words.
+            transitions = transitions.Select(t => t with { Note = t.Note is null ? null : "（已隐去）" });
+            supervisions = supervisions.Select(x => x with { Request = "（已隐去）", Feedback = x.Feedback is null ? null : "（已隐去）" });
+        }
+
+        return new MatterFile(matter, [.. clocks], [.. transitions], pending, [.. supervisions]) { Accusation = accusation };
     }
 
     /// <summary>Extension requests waiting for this unit leader's decision, oldest first (never their own).</summary>
@@ -369,6 +411,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProte
             JOIN matter m ON m.id = k.matter_id
             JOIN app_user a ON a.id = e.requested_by
             WHERE e.decided_at IS NULL AND m.center_id = @CenterId AND m.responsible_unit_id = ANY(@units) AND e.requested_by <> @UserId
+              AND NOT (m.is_accusation AND accusation_conflict(m.id, @units))
             ORDER BY e.requested_at
             """;
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -390,6 +433,7 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProte
             JOIN matter_clock k ON k.matter_id = m.id
             JOIN deadline_rule r ON r.id = k.rule_id
             WHERE m.center_id = @CenterId AND m.responsible_unit_id = ANY(@units) AND m.closed_at IS NULL
+              AND NOT (m.is_accusation AND accusation_conflict(m.id, @units))
               AND m.status NOT IN ('not_accepted', 'finalized')
               AND k.stopped_at IS NULL AND r.code <> ALL(@windows)
               AND NOT EXISTS (SELECT 1 FROM clock_pause p WHERE p.clock_id = k.id AND p.resumed_at IS NULL)
@@ -400,15 +444,20 @@ public sealed class MatterQueries(NpgsqlDataSource dataSource, PersonalDataProte
         return [.. await connection.QueryAsync<DueItem>(sql, new { actor.CenterId, units, top, windows = ClockKind.PetitionerWindows.ToArray() })];
     }
 
-    public async Task<IReadOnlyList<Reception.Choice>> UnitsAsync(int centerId)
+    /// <summary>
+    /// Units a matter may be given to (交办, 督办); for <paramref name="matterId"/> an accusation's conflict set is left out
+    /// (条例 第三十条), so the form offers only what the domain will accept.
+    /// </summary>
+    public async Task<IReadOnlyList<Reception.Choice>> UnitsAsync(int centerId, long? matterId = null)
     {
         const string sql = """
             SELECT id::text AS Value, name AS Text, CASE WHEN kind IN ('street', 'town') THEN '镇街' ELSE '县直部门' END AS GroupName
             FROM unit
             WHERE center_id = @centerId AND kind IN ('department', 'street', 'town', 'petition_office') AND active
+              AND NOT (@matterId::bigint IS NOT NULL AND accusation_conflict(@matterId, ARRAY[id]))
             ORDER BY kind, code
             """;
         await using var connection = await dataSource.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<Reception.Choice>(sql, new { centerId })];
+        return [.. await connection.QueryAsync<Reception.Choice>(sql, new { centerId, matterId })];
     }
 }

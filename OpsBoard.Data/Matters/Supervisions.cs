@@ -31,6 +31,8 @@ public sealed class Supervisions(NpgsqlDataSource dataSource, MatterClocks clock
             throw new MatterException("信访事项或被督办单位无效，或事项已终结。");
         }
 
+        await Accusations.RefuseConflictAsync(dataSource, connection, transaction, actor, matterId, unitId, "向该单位督办");
+
         var clockId = await clocks.StartAsync(connection, transaction, matterId, ClockKind.Supervision, now);
         if (clockId == 0)
         {

@@ -3,6 +3,7 @@ using Dapper;
 using Npgsql;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Audit;
+using OpsBoard.Data.Matters;
 
 namespace OpsBoard.Data.Personal;
 
@@ -106,17 +107,24 @@ public sealed class PetitionerCards(NpgsqlDataSource dataSource, PersonalDataPro
     /// <summary>The operation-log action of a full ID number shown to someone.</summary>
     public const string RevealAction = "petitioner.reveal_id_number";
 
-    sealed record MatterPetitionerRow(int? UnitId, long Id, string Name, string? Phone, byte[]? IdNumberEnc);
+    sealed record MatterPetitionerRow(int? UnitId, long Id, string Name, string? Phone, byte[]? IdNumberEnc, bool IsAccusation);
 
     static async Task<(int? UnitId, PetitionerRecord Petitioner)?> MatterPetitionerAsync(NpgsqlConnection connection, Actor actor, long matterId)
     {
         const string sql = $"""
-            SELECT m.responsible_unit_id AS UnitId, {RecordColumns}
+            SELECT m.responsible_unit_id AS UnitId, {RecordColumns}, m.is_accusation AS IsAccusation
             FROM matter m
             JOIN petitioner p ON p.id = m.petitioner_id
             WHERE m.id = @matterId AND m.center_id = @CenterId
             """;
         var row = await connection.QuerySingleOrDefaultAsync<MatterPetitionerRow>(sql, new { matterId, actor.CenterId });
+        // 条例 第三十条: an accuser is not shown, not even masked, to a reader who sees the accusation redacted.
+        if (row is { IsAccusation: true }
+            && Accusations.RedactedFor(actor, await Accusations.DisciplineUnitAsync(connection, null, actor.CenterId)))
+        {
+            return null;
+        }
+
         return row is null ? null : (row.UnitId, new PetitionerRecord(row.Id, row.Name, row.Phone, row.IdNumberEnc));
     }
 

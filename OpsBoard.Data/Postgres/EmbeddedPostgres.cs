@@ -190,6 +190,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             "shared_buffers = 128MB",
             "logging_collector = off",
             "timezone = 'Asia/Shanghai'",
+            "jit = off", // as DataHostingExtensions.SessionOptions, for every other client of the cluster too
         };
         if (!options.Durable)
         {

@@ -197,6 +197,19 @@ public sealed class DeskQueries(NpgsqlDataSource dataSource, PersonalDataProtect
             ORDER BY s.code, v.code
             """, new { centerId });
 
+    /// <summary>Units an accusation may name (检举控告): departments, streets and towns, and each one's villages and communities.</summary>
+    public async Task<IReadOnlyList<Choice>> AccusableUnitsAsync(int centerId) =>
+        await ChoicesAsync("""
+            SELECT u.id::text AS Value, u.name AS Text,
+                   CASE WHEN u.kind = 'department' THEN '县直部门'
+                        WHEN u.kind IN ('street', 'town') THEN '镇街'
+                        ELSE p.name || '辖区' END AS GroupName
+            FROM unit u
+            LEFT JOIN unit p ON p.id = u.parent_id
+            WHERE u.center_id = @centerId AND u.active AND u.kind <> 'petition_office'
+            ORDER BY u.kind <> 'department', u.parent_id IS NOT NULL, coalesce(p.code, u.code), u.code
+            """, new { centerId });
+
     public async Task<IReadOnlyList<Choice>> WaitingAreasAsync(int centerId) =>
         await ChoicesAsync("SELECT id::text AS Value, name || '（' || seats || ' 座）' AS Text, NULL::text AS GroupName FROM waiting_area WHERE center_id = @centerId ORDER BY id", new { centerId });
 

@@ -114,6 +114,8 @@ public sealed class FloorStore(NpgsqlDataSource dataSource, TimeProvider time)
             INSERT INTO waiting_movement (area_id, people, at, day, user_id)
             VALUES (@areaId, @negative, @now, @day, @userId)
             """, new { areaId, negative = -people, now = time.GetUtcNow(), day, userId }, transaction);
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry("floor.people_left", centerId, userId, SubjectKind: "waiting_area",
+            SubjectId: areaId, Detail: new { people }));
         await LiveJournal.AppendAsync(connection, transaction, "waiting.left", centerId, payload: new { areaId, people });
         await transaction.CommitAsync();
     }

@@ -74,6 +74,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
 
         await connection.ExecuteAsync(
             "INSERT INTO window_session (window_id, user_id, started_at) VALUES (@windowId, @userId, @now)", new { windowId, userId, now }, transaction);
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry("window.sign_in", centerId, userId, SubjectKind: "service_window", SubjectId: windowId));
         await LiveJournal.AppendAsync(connection, transaction, "roster.window_staffed", centerId, payload: new { windowId });
         await transaction.CommitAsync(cancellationToken);
     }
@@ -100,6 +101,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         await connection.ExecuteAsync(
             "UPDATE window_session SET ended_at = @now WHERE window_id = @windowId AND user_id = @userId AND ended_at IS NULL",
             new { windowId, userId, now = time.GetUtcNow() }, transaction);
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry("window.sign_out", centerId, userId, SubjectKind: "service_window", SubjectId: windowId));
         await LiveJournal.AppendAsync(connection, transaction, "roster.window_closed", centerId, payload: new { windowId });
         await transaction.CommitAsync(cancellationToken);
     }
@@ -152,6 +154,8 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         ChangeAsync(centerId, ticketId, userId, [TicketAction.Recall], async (connection, transaction, ticket) =>
         {
             // Same state, announced again: the hall screen and its voice call repeat the number.
+            await AuditLog.WriteAsync(connection, transaction, new AuditEntry("ticket.recalled", centerId, userId, SubjectKind: "ticket",
+                SubjectId: ticket.Id, Detail: new { ticket.Number, ticket.WindowId }));
             await LiveJournal.AppendAsync(connection, transaction, "ticket.recalled", centerId, payload: new { ticket.Id, ticket.Number, ticket.WindowId });
             return ticket;
         }, cancellationToken);
@@ -330,6 +334,9 @@ public sealed class TicketStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         var ticket = await LoadAsync(connection, transaction, centerId, ticketId);
+        // The ticket's live event names the action; the operation log records it under the same name.
+        await AuditLog.WriteAsync(connection, transaction, new AuditEntry(eventKind, centerId, userId, SubjectKind: "ticket",
+            SubjectId: ticket.Id, Detail: new { ticket.Number, ticket.WindowId, state }));
         await LiveJournal.AppendAsync(connection, transaction, eventKind, centerId, payload: new { ticket.Id, ticket.Number, ticket.WindowId, userId });
         return ticket;
     }

@@ -46,6 +46,14 @@ public sealed record RegisterVisit
     /// </summary>
     public bool IsProxy { get; init; }
     public string? ProxyName { get; init; }
+
+    /// <summary>
+    /// 检举控告 (《信访工作条例》第三十条) and whom it accuses, for the new matter a first visit opens (checked by
+    /// <see cref="Accusations.Problem"/>); the accused units and their parents and children never receive or see it.
+    /// </summary>
+    public bool IsAccusation { get; init; }
+    public IReadOnlyList<int> AccusedUnitIds { get; init; } = [];
+    public IReadOnlyList<AccusedPerson> AccusedPeople { get; init; } = [];
 }
 
 public sealed record Registered(long VisitId, long TicketId, string Number, bool Repeated);
@@ -136,6 +144,11 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         if (visit.MatterId is null && ProxyHandling.Problem(MatterSource.Visit, visit.IsProxy, visit.ProxyName) is { } proxyProblem)
         {
             errors["ProxyName"] = proxyProblem;
+        }
+
+        if (visit.MatterId is null && Accusations.Problem(visit.IsAccusation, visit.AccusedUnitIds, visit.AccusedPeople) is { } accusationProblem)
+        {
+            errors["Accusation"] = accusationProblem;
         }
 
         if (visit.Priority && string.IsNullOrWhiteSpace(visit.PriorityReason))
@@ -235,8 +248,11 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         var matterId = visit.MatterId is { } chosen
             ? await RequireMatterAsync(connection, transaction, visit.CenterId, chosen)
             : await matters.OpenAsync(connection, transaction, new MatterIntake.Opening(visit.CenterId, visit.UserId, "visit", visit.Category!,
-                visit.Summary!, principalId, visit.LocalityId, Collective: CollectiveVisit.Is(visit.Headcount), Accusation: false,
-                ProxyHandling.AgentOf(visit.IsProxy, visit.ProxyName)), now);
+                visit.Summary!, principalId, visit.LocalityId, Collective: CollectiveVisit.Is(visit.Headcount), Accusation: visit.IsAccusation,
+                ProxyHandling.AgentOf(visit.IsProxy, visit.ProxyName))
+            {
+                AccusedUnitIds = visit.AccusedUnitIds, AccusedPeople = visit.AccusedPeople,
+            }, now);
 
         const string visitSql = """
             INSERT INTO visit (center_id, matter_id, petitioner_id, arrived_at, visit_day, headcount, is_first_visit,
@@ -296,6 +312,8 @@ public sealed class VisitRegistry(NpgsqlDataSource dataSource, PersonalDataProte
         await TicketStore.OpenPeriodAsync(connection, transaction, ticketId, TicketState.Waiting, null, now);
         await EnterWaitingAreaAsync(connection, transaction, visit, visitId.Value, now, day);
 
+        await Audit.AuditLog.WriteAsync(connection, transaction, new Audit.AuditEntry("visit.register", visit.CenterId, visit.UserId,
+            SubjectKind: "visit", SubjectId: visitId, Detail: new { matterId, ticketId, number, visit.Headcount, visit.Priority }));
         await LiveJournal.AppendAsync(connection, transaction, "visit.registered", visit.CenterId,
             payload: new { visitId, visit.Headcount, collective = CollectiveVisit.Is(visit.Headcount), visit.Priority });
         await LiveJournal.AppendAsync(connection, transaction, "ticket.issued", visit.CenterId, payload: new { id = ticketId, number });

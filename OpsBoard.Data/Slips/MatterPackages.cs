@@ -3,6 +3,7 @@ using Npgsql;
 using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Audit;
 using OpsBoard.Data.Live;
+using OpsBoard.Data.Matters;
 
 namespace OpsBoard.Data.Slips;
 
@@ -91,6 +92,7 @@ public sealed class MatterPackages(NpgsqlDataSource dataSource, TimeProvider tim
         await using var transaction = await connection.BeginTransactionAsync();
         var slip = await SlipSteps.LockAsync(connection, transaction, actor.CenterId, slipId);
         await PermissionGuard.RequireAsync(dataSource, actor, Permission.AssignPackage, slip.UnitId, "warning_slip", slipId, "预警提醒单");
+        await Accusations.RefuseConflictAsync(dataSource, connection, transaction, actor, slip.MatterId, slip.UnitId, "交由该单位领导包案");
         var id = await PackageSteps.AssignAsync(connection, transaction, actor, slip, leaderId, note, time.GetUtcNow());
         await transaction.CommitAsync();
         return id;
@@ -121,6 +123,24 @@ public sealed class MatterPackages(NpgsqlDataSource dataSource, TimeProvider tim
         if (package is not null && package.LeaderId != actor.UserId)
         {
             await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewSlips, package.UnitId, "matter_package", packageId, "包案");
+        }
+
+        if (package is not null && await connection.ExecuteScalarAsync<bool>("SELECT is_accusation FROM matter WHERE id = @MatterId", new { package.MatterId }))
+        {
+            if (Accusations.HiddenFrom(actor) is { } hiddenFrom && await Accusations.InConflictAnyAsync(connection, package.MatterId, hiddenFrom))
+            {
+                await AuditLog.WriteAsync(connection, null, new AuditEntry("matter.accusation_viewed", actor.CenterId, actor.UserId,
+                    SubjectKind: "matter_package", SubjectId: packageId, UnitId: package.UnitId, Outcome: "refused", Detail: new { package.MatterId, conflict = true }));
+                return null;
+            }
+
+            var redacted = Accusations.RedactedFor(actor, await Accusations.DisciplineUnitAsync(connection, null, actor.CenterId));
+            await AuditLog.WriteAsync(connection, null, new AuditEntry("matter.accusation_viewed", actor.CenterId, actor.UserId,
+                SubjectKind: "matter_package", SubjectId: packageId, UnitId: package.UnitId, Detail: new { package.MatterId, redacted }));
+            if (redacted)
+            {
+                package = package with { Summary = Accusations.RedactedMark };
+            }
         }
 
         return package;
@@ -157,13 +177,20 @@ public sealed class MatterPackages(NpgsqlDataSource dataSource, TimeProvider tim
             WHERE p.center_id = @CenterId
               AND (NOT @mine OR p.leader_id = @UserId)
               AND (@units::int[] IS NULL OR p.unit_id = ANY(@units))
+              AND NOT (m.is_accusation AND accusation_conflict(m.id, @hiddenFrom::int[]))
               AND (@all OR p.ended_at IS NULL)
             """;
-        var args = new { actor.CenterId, actor.UserId, mine, units, all, offset = (page - 1) * PageSize, PageSize, five = PackageDuty.Five.ToArray() };
         await using var connection = await dataSource.OpenConnectionAsync();
+        var redacted = Accusations.RedactedFor(actor, await Accusations.DisciplineUnitAsync(connection, null, actor.CenterId));
+        var args = new
+        {
+            actor.CenterId, actor.UserId, mine, units, all, offset = (page - 1) * PageSize, PageSize, five = PackageDuty.Five.ToArray(),
+            hiddenFrom = Accusations.HiddenFrom(actor), redacted, mark = Accusations.RedactedMark,
+        };
         var total = await connection.ExecuteScalarAsync<int>($"SELECT count(*) {from} {where}", args);
         var items = await connection.QueryAsync<PackageListItem>($"""
-            SELECT p.id, p.matter_id AS MatterId, m.code AS MatterCode, m.summary, p.slip_id AS SlipId, s.issued_at AS SlipIssuedAt, u.name AS Unit,
+            SELECT p.id, p.matter_id AS MatterId, m.code AS MatterCode,
+                   CASE WHEN m.is_accusation AND @redacted THEN @mark ELSE m.summary END AS summary, p.slip_id AS SlipId, s.issued_at AS SlipIssuedAt, u.name AS Unit,
                    l.display_name AS Leader, p.assigned_at AS AssignedAt, p.ended_at AS EndedAt, e.duties AS DutiesDone, e.meetings, e.interviews,
                    e.last_done AS LastDoneOn
             {from}
@@ -258,6 +285,11 @@ public static class PackageSteps
         if (slip.State == SlipState.Closed)
         {
             throw new SlipException("预警提醒单已办结，不能再交办包案。");
+        }
+
+        if (await Accusations.InConflictAsync(connection, transaction, slip.MatterId, slip.UnitId))
+        {
+            throw new SlipException(Accusations.ConflictMessage("交由该单位领导包案"));
         }
 
         var candidates = (await CandidatesAsync(connection, transaction, slip.UnitId)).ToList();

@@ -103,14 +103,22 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
                 ORDER BY matter_id, trigger, arrived_at DESC, visit_id DESC
             )
             INSERT INTO warning_slip (center_id, matter_id, trigger, rule_id, visit_id, visit_count, unit_id, recurrence, state, issued_at, due_at)
-            SELECT m.center_id, l.matter_id, l.trigger, l.rule_id, l.visit_id, l.visit_count,
-                   coalesce(m.responsible_unit_id, lu.parent_id, lu.id),
+            SELECT m.center_id, l.matter_id, l.trigger, l.rule_id, l.visit_id, l.visit_count, target.unit_id,
                    EXISTS (SELECT 1 FROM warning_slip s WHERE s.matter_id = l.matter_id AND s.trigger = l.trigger AND s.closed_at IS NOT NULL),
                    'issued', @now, @due
             FROM latest l
             JOIN matter m ON m.id = l.matter_id
             LEFT JOIN unit lu ON lu.id = m.locality_id
-            WHERE coalesce(m.responsible_unit_id, lu.parent_id, lu.id) IS NOT NULL
+            CROSS JOIN LATERAL (SELECT coalesce(m.responsible_unit_id, lu.parent_id, lu.id) AS unit_id) natural_unit
+            -- 条例 第三十条: a slip on an accusation matter never goes to the accused unit, its parent or its child; it goes
+            -- to the discipline unit instead, or, if that too is in conflict or none is marked, is not issued.
+            CROSS JOIN LATERAL (
+                SELECT CASE
+                         WHEN NOT m.is_accusation OR NOT accusation_conflict(m.id, ARRAY[natural_unit.unit_id]) THEN natural_unit.unit_id
+                         ELSE (SELECT d.id FROM unit d
+                               WHERE d.center_id = m.center_id AND d.is_discipline AND NOT accusation_conflict(m.id, ARRAY[d.id]))
+                       END AS unit_id) target
+            WHERE target.unit_id IS NOT NULL
             ORDER BY l.matter_id, l.trigger
             ON CONFLICT (matter_id, trigger) WHERE closed_at IS NULL DO NOTHING
             RETURNING id, center_id AS CenterId, unit_id AS UnitId, matter_id AS MatterId, trigger, recurrence

@@ -1,6 +1,8 @@
 using Dapper;
 using Npgsql;
 using OpsBoard.Data.Accounts;
+using OpsBoard.Data.Audit;
+using OpsBoard.Data.Matters;
 using OpsBoard.Data.Reception;
 
 namespace OpsBoard.Data.Slips;
@@ -126,6 +128,7 @@ public sealed class SlipQueries(NpgsqlDataSource dataSource)
             LEFT JOIN matter_clock k ON k.slip_id = s.id
             WHERE s.center_id = @CenterId AND s.state = ANY(@states)
               AND (@units::int[] IS NULL OR s.unit_id = ANY(@units))
+              AND NOT (m.is_accusation AND accusation_conflict(m.id, @units::int[]))
               AND (@unitId::int IS NULL OR s.unit_id = @unitId)
               AND (@trigger::text IS NULL OR s.trigger = @trigger)
               AND (NOT @overdueOnly OR (k.alert_state = 'overdue' AND k.stopped_at IS NULL))
@@ -176,6 +179,27 @@ public sealed class SlipQueries(NpgsqlDataSource dataSource)
         }
 
         await PermissionGuard.RequireAsync(dataSource, actor, Permission.ViewSlips, row.UnitId, "warning_slip", slipId, "预警提醒单");
+        if (await connection.ExecuteScalarAsync<bool>("SELECT is_accusation FROM matter WHERE id = @MatterId", new { row.MatterId }))
+        {
+            // 条例 第三十条: a slip is the matter's file in short; the same reader sees or does not see the same.
+            var hiddenFrom = Accusations.HiddenFrom(actor);
+            if (hiddenFrom is not null && await connection.ExecuteScalarAsync<bool>("SELECT accusation_conflict(@MatterId, @hiddenFrom)",
+                    new { row.MatterId, hiddenFrom }))
+            {
+                await AuditLog.WriteAsync(connection, null, new AuditEntry("matter.accusation_viewed", actor.CenterId, actor.UserId,
+                    SubjectKind: "warning_slip", SubjectId: slipId, UnitId: row.UnitId, Outcome: "refused", Detail: new { row.MatterId, conflict = true }));
+                return null;
+            }
+
+            var redacted = Accusations.RedactedFor(actor, await Accusations.DisciplineUnitAsync(connection, null, actor.CenterId));
+            await AuditLog.WriteAsync(connection, null, new AuditEntry("matter.accusation_viewed", actor.CenterId, actor.UserId,
+                SubjectKind: "warning_slip", SubjectId: slipId, UnitId: row.UnitId, Detail: new { row.MatterId, redacted }));
+            if (redacted)
+            {
+                row = row with { Summary = Accusations.RedactedMark };
+            }
+        }
+
         var leaders = await connection.QueryAsync<string>("""
             SELECT a.display_name
             FROM user_role r

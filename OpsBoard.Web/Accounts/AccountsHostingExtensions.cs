@@ -43,6 +43,7 @@ public static class AccountsHostingExtensions
             authorization.AddPolicy(Permissions.Policy(grant.Permission), policy => policy.RequireRole(grant.Roles));
         }
 
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditedRefusals>();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddSingleton<SignInFlow>();
         // After the database initializer (registered earlier): the first admin, or the refusal of demo passwords.

@@ -134,7 +134,11 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
                     change = (0, [], []);
                 }
 
-                change.Regions.UnionWith(LiveRegions.For(e.Kind));
+                // A screen is told only of its own regions; staff pages' regions (the duty console's floor, the
+                // watch-list) are names it has no use for.
+                change.Regions.UnionWith(LiveGroups.ScreenCenter(group) is null
+                    ? LiveRegions.For(e.Kind)
+                    : LiveRegions.For(e.Kind).Where(RegionRenderer.IsScreenRegion));
                 change.Kinds.Add(e.Kind);
                 changes[group] = (Math.Max(change.LastId, e.Id), change.Regions, change.Kinds);
             }

@@ -61,6 +61,30 @@ public static class LiveEndpoints
         app.MapGet("/duty/fragments/emergencies", (HttpContext http) =>
             new RazorComponentResult<OpsBoard.Web.Components.Pages.Duty.DutyRegion>(new { CenterId = UserPrincipal.CenterId(http.User) }))
             .RequireAuthorization(Permissions.Policy(Permission.ViewDutyConsole));
+        app.MapGet("/duty/fragments/floor", (HttpContext http) =>
+            new RazorComponentResult<OpsBoard.Web.Components.Pages.Duty.DutyFloor>(new { CenterId = UserPrincipal.CenterId(http.User) }))
+            .RequireAuthorization(Permissions.Policy(Permission.ViewDutyConsole));
+        // The slips pages' lists differ per reader (a leader's own packages, a unit's own) and per tab and page: fetched
+        // with the page's own query string.
+        app.MapGet("/slips/fragments/packages", (HttpContext http, string? tab, int? page) =>
+            {
+                var actor = UserPrincipal.Actor(http.User);
+                return new RazorComponentResult<OpsBoard.Web.Components.Pages.Slips.PackagesRegion>(new
+                {
+                    Actor = actor,
+                    Tab = OpsBoard.Web.Components.Pages.Slips.PackageList.TabFor(actor, tab),
+                    Page = Math.Max(1, page ?? 1),
+                });
+            })
+            .RequireAuthorization(Permissions.Policy(Permission.ViewSlips));
+        app.MapGet("/slips/fragments/watch", (HttpContext http, string? reason, int? page) =>
+            new RazorComponentResult<OpsBoard.Web.Components.Pages.Slips.WatchRegion>(new
+            {
+                Actor = UserPrincipal.Actor(http.User),
+                Reason = reason,
+                Page = Math.Max(1, page ?? 1),
+            }))
+            .RequireAuthorization(Permissions.Policy(Permission.ViewWatchList));
         return app;
     }
 

@@ -20,23 +20,37 @@ public static class LiveRegions
     /// <summary>A staff page's list of responses: the duty console's, a responder's inbox.</summary>
     public const string Emergencies = "emergencies";
 
+    /// <summary>The duty console's floor cards: queues, occupancy, collective visits, extreme behaviour, open slips, joint windows.</summary>
+    public const string Floor = "floor";
+
+    /// <summary>The 包案 list (/slips/packages), per reader.</summary>
+    public const string Packages = "packages";
+
+    /// <summary>The risk watch-list (/slips/watch).</summary>
+    public const string Watch = "watch";
+
     public static IReadOnlyList<string> For(string kind) => kind.Split('.')[0] switch
     {
-        // Emergencies too: a collective visit just registered is a candidate on the duty console.
-        "visit" => [Totals, Queue, Occupancy, Kpi, Emergencies],
-        "ticket" => [Serving, Queue, Hall, Kpi],
-        "waiting" => [Occupancy],
+        // Emergencies too: a collective visit just registered is a candidate on the duty console. Watch: a visit moves a
+        // matter one step nearer a slip.
+        "visit" => [Totals, Queue, Occupancy, Kpi, Emergencies, Floor, Watch],
+        "ticket" => [Serving, Queue, Hall, Kpi, Floor],
+        "waiting" => [Occupancy, Floor],
         // Queue too: a window console whose window was taken over learns it when it next fetches its queue.
-        "roster" => [Serving, Duty, Queue],
+        "roster" => [Serving, Duty, Queue, Floor],
         "evaluation" => [Kpi],
-        // An acceptance, a reply, a closure or a clock ending moves the month's KPIs as well as the alerts.
-        "clock" or "matter" => [Alerts, Kpi],
-        "system" or "slip" or "supervision" => [Alerts],
+        // An acceptance, a reply, a closure or a clock ending moves the month's KPIs as well as the alerts; an overdue
+        // clock is a reason on the watch-list.
+        "clock" or "matter" => [Alerts, Kpi, Watch],
+        // A slip issued or closed changes the open count, and takes (or gives back) a matter's place on the watch-list.
+        "slip" => [Alerts, Floor, Watch, Packages],
+        "system" or "supervision" => [Alerts],
+        "package" => [Packages],
         "emergency" => [Emergency, Emergencies],
         "duty" => [Duty],
         // The hall screen carries the leader-reception notice and the sensitive-period band.
         "reception" => [Reception, Hall],
-        "period" => [Mode, Reception, Hall],
+        // A period begun or ended changes the joint windows expected, the watched visitors and the highlighted 劝返.
+        "period" => [Mode, Reception, Hall, Serving, Totals, Emergency, Emergencies, Floor],
         _ => [],
-    };
-}
+    };}

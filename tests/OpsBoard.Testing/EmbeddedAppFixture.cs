@@ -14,6 +14,9 @@ public sealed class EmbeddedAppFixture() : AppFixture(database: null, ownsDataba
 {
     readonly string root = Path.Combine(Path.GetTempPath(), "opsboard-tests", "embedded-app-" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>The notification gateway the node's outbox job posts to.</summary>
+    public LoopbackGateway Gateway { get; } = new();
+
     public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
 
     public EmbeddedPostgresSupervisor Supervisor => Services.GetRequiredService<EmbeddedPostgresSupervisor>();
@@ -23,7 +26,11 @@ public sealed class EmbeddedAppFixture() : AppFixture(database: null, ownsDataba
         configuration["OpsBoard:DataDirectory"] = root;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DemoVisits"] = "300";
+        configuration["OpsBoard:DemoBeforeOpening"] = "true";
         configuration["OpsBoard:LoginAttemptsPerMinute"] = "100000";
+        configuration["OpsBoard:NotificationWebhook"] = Gateway.Url;
+        configuration["OpsBoard:NotificationRetrySeconds"] = "1";
+        configuration["OpsBoard:NotificationRetryMaxSeconds"] = "2";
     }
 
     /// <summary>What <c>kill -9</c> on the postmaster does: no shutdown, no checkpoint; its children die with it.</summary>
@@ -55,6 +62,7 @@ public sealed class EmbeddedAppFixture() : AppFixture(database: null, ownsDataba
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
+        Gateway.Dispose();
         try
         {
             Directory.Delete(root, recursive: true);

@@ -107,6 +107,8 @@ public static class TestCluster
             ["OpsBoard:PersonalDataKey"] = PersonalDataKey,
             ["OpsBoard:SeedDemo"] = (template == DemoTemplate).ToString(),
             ["OpsBoard:DemoVisits"] = DemoVisits.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The same floor at any hour: no demo window sessions or tickets in service that a test would have to clear.
+            ["OpsBoard:DemoBeforeOpening"] = "true",
             ["OpsBoard:DataDirectory"] = Path.Combine(Root, "data"),
         });
         builder.AddOpsBoardData();

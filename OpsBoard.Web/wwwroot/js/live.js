@@ -33,7 +33,8 @@
   window.addEventListener("resize", fit);
   fit();
 
-  const fragmentUrl = region => fragments + (region === "hall" ? "board" : region) + query;
+  // A staff page's region may depend on the page's own query (a tab, a page number): its fragment gets the same one.
+  const fragmentUrl = region => fragments + (region === "hall" ? "board" : region) + (device || screen ? query : location.search);
 
   // Puts a region's fresh HTML in place of the one on the page; false when the HTML holds no such region.
   function swap(name, html) {
@@ -151,10 +152,23 @@
       if (label) label.textContent = String(age);
       r.classList.toggle("stale", !connected || now - Number(r.dataset.updated) > staleAfterMs);
     });
+    elapsed(now);
     const clock = root.querySelector("[data-clock]");
     if (clock) clock.textContent = new Date().toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
   }
   setInterval(tick, 1000);
+
+  // Minutes elapsed since a moment (an emergency's launch) tick here, with no event needed. The server writes the
+  // moment (data-since) and its own clock when it rendered (data-rendered); the page adds the time it has held the
+  // element, so a screen whose clock is off still counts the minutes the server would.
+  function elapsed(now) {
+    scope.querySelectorAll("[data-since][data-rendered]").forEach(el => {
+      if (!el.dataset.seen) el.dataset.seen = String(now);
+      const ms = Number(el.dataset.rendered) - Number(el.dataset.since) + (now - Number(el.dataset.seen));
+      const minutes = String(Math.max(0, Math.floor(ms / 60000)));
+      if (el.textContent !== minutes) el.textContent = minutes;
+    });
+  }
 
   function setConnected(state, text) {
     connected = state;

@@ -164,6 +164,74 @@ public sealed class DatabaseCrashTests(EmbeddedAppFixture app) : IClassFixture<E
     }
 
     [Fact]
+    public async Task DutyLaunch_DatabaseKilledOnSubmit_KeepsTheFormThenLaunchesOnceAndTheOutboxDelivers()
+    {
+        await app.WaitUntilHealthyAsync(RestartSeconds);
+        var duty = await app.SignInAsync("duty");
+        var console = await duty.GetPageAsync("/duty");
+        var unit = console.QuerySelectorAll<IHtmlOptionElement>("#unit option").First(o => o.TextContent == "城东街道").Value;
+        var typed = new Dictionary<string, string>
+        {
+            ["Input.Kind"] = "collective",
+            ["Input.UnitId"] = unit,
+            ["Input.Place"] = "接待中心二楼调处室",
+            ["Input.Headcount"] = "7",
+            ["Input.Summary"] = "七名村民反映征地补偿款分配，情绪激动",
+        };
+        var requestKey = Guid.Parse(console.QuerySelector<IHtmlInputElement>("input[name='Input.RequestKey']")!.Value);
+
+        HttpResponseMessage refused;
+        using (app.HoldServerDown())
+        {
+            await KillAndWaitForOutageAsync(duty);
+            refused = await duty.SubmitAsync(console, "/duty", "launch", typed);
+        }
+
+        // The duty leader reads why, with the form as typed and its one-time key unchanged.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        var kept = await refused.ParseAsync();
+        Assert.True(kept.QuerySelector(".alert-warning") is not null, kept.Body?.TextContent);
+        Assert.Contains("数据库暂时不可用，您填写的内容已保留", kept.QuerySelector(".alert-warning")!.TextContent);
+        Assert.Equal("collective", kept.QuerySelector<IHtmlSelectElement>("#kind")!.Value);
+        Assert.Equal(unit, kept.QuerySelector<IHtmlSelectElement>("#unit")!.Value);
+        Assert.Equal("接待中心二楼调处室", kept.QuerySelector<IHtmlInputElement>("#place")!.Value);
+        Assert.Equal("7", kept.QuerySelector<IHtmlInputElement>("#headcount")!.Value);
+        Assert.Equal("七名村民反映征地补偿款分配，情绪激动", kept.QuerySelector<IHtmlTextAreaElement>("#summary")!.Value);
+        Assert.Equal(requestKey.ToString(), kept.QuerySelector<IHtmlInputElement>("input[name='Input.RequestKey']")!.Value);
+
+        await app.WaitUntilHealthyAsync(RestartSeconds);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        // Nothing half-written: no response, no timeline, no notification from the refused submission.
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM emergency WHERE request_key = @requestKey", new { requestKey }));
+
+        // Pressed again once the database is back, twice as people do: one response.
+        var first = await duty.SubmitAsync(kept, "/duty", "launch", new Dictionary<string, string>());
+        var again = await duty.SubmitAsync(kept, "/duty", "launch", new Dictionary<string, string>());
+        Assert.True(first.StatusCode == HttpStatusCode.Redirect, (await first.ParseAsync()).QuerySelector(".alert")?.TextContent);
+        Assert.Equal(first.Headers.Location, again.Headers.Location);
+        var emergencyId = await connection.ExecuteScalarAsync<long>("SELECT id FROM emergency WHERE request_key = @requestKey", new { requestKey });
+        Assert.EndsWith($"/emergency/{emergencyId}", first.Headers.Location!.OriginalString);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM emergency WHERE request_key = @requestKey", new { requestKey }));
+
+        // The node's outbox job delivers every responder's notification to the gateway, each under its own key.
+        var keys = (await connection.QueryAsync<Guid>(
+            "SELECT idempotency_key FROM notification_outbox WHERE (payload->>'emergencyId')::bigint = @emergencyId", new { emergencyId }))
+            .Select(k => k.ToString()).ToList();
+        Assert.True(keys.Count >= 2, $"{keys.Count} notifications");
+        const string unsent = "SELECT count(*) FROM notification_outbox WHERE (payload->>'emergencyId')::bigint = @emergencyId AND sent_at IS NULL";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await connection.ExecuteScalarAsync<int>(unsent, new { emergencyId }) > 0 || !keys.All(k => app.Gateway.Calls.Any(c => c.Key == k)))
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.All(keys, k => Assert.Contains(app.Gateway.Calls, c => c.Key == k && c.Body.Contains("接待中心二楼调处室")));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(unsent, new { emergencyId }));
+    }
+
+    [Fact]
     public async Task AnyPage_DatabaseDown_Answers503WithAPlainPageThatNeedsNoDatabase()
     {
         await app.WaitUntilHealthyAsync(RestartSeconds);

@@ -46,7 +46,20 @@ public sealed class LiveRoutingTests
 
         Assert.Equal(2, routed.Count);
         Assert.All(routed.Values, c => Assert.Equal(50, c.LastId));
-        // Staff-page regions (emergencies: the duty console's list) ride along by name; screens render only their own.
-        Assert.Equal(["emergencies", "hall", "kpi", "occupancy", "queue", "serving", "totals"], routed["screen:1"].Regions);
+        // Screens hear only of their own regions; staff pages are told of theirs (the duty console's list and floor).
+        Assert.Equal(["hall", "kpi", "occupancy", "queue", "serving", "totals"], routed["screen:1"].Regions);
+        Assert.Equal(["emergencies", "floor", "hall", "kpi", "occupancy", "queue", "serving", "totals", "watch"], routed["center:1"].Regions);
+    }
+
+    [Theory]
+    [InlineData("package.recorded", new[] { "packages" })]
+    [InlineData("slip.issued", new[] { "alerts", "floor", "packages", "watch" })]
+    [InlineData("period.added", new[] { "emergencies", "emergency", "floor", "hall", "mode", "reception", "serving", "totals" })]
+    public void Route_StaffPageEvents_NameTheLiveRegionsOfDutyAndSlipPages(string kind, string[] regions)
+    {
+        var routed = LiveDispatcher.Route([Event(1, kind, unit: 5)]);
+
+        Assert.Equal(regions, routed["center:1"].Regions);
+        Assert.Equal(regions, routed["unit:5"].Regions);
     }
 }

@@ -55,7 +55,7 @@ public partial class Registration
     IReadOnlyList<Rename> renames = [];
     Dictionary<string, string> registerErrors = [];
     ActionOutcome? outcome;
-    IReadOnlyList<Choice> categories = [], lines = [], localities = [], areas = [];
+    IReadOnlyList<Choice> categories = [], lines = [], localities = [], areas = [], accusable = [];
 
     int CenterId => UserPrincipal.CenterId(HttpContext.User);
 
@@ -80,6 +80,15 @@ public partial class Registration
         }
 
         (categories, lines, localities, areas) = await Desk.FormChoicesAsync(CenterId);
+        try
+        {
+            accusable = await Desk.AccusableUnitsAsync(CenterId);
+        }
+        catch (Exception e) when (OpsBoard.Data.Postgres.DatabaseOutage.Is(e))
+        {
+            // The desk keeps working through an outage; an accusation's units are chosen once the database is back.
+            accusable = [];
+        }
     }
 
     Task SearchAsync() => LookUpAsync(Search!.IdNumber, Search.Name, Search.Phone);
@@ -232,7 +241,7 @@ public partial class Registration
     [
         "Name", "IdNumber", "Phone", "Headcount", "Representatives",
         .. Enumerable.Range(0, Input!.Representatives.Count).Select(i => $"Representatives[{i}]"),
-        "Category", "Summary", "ProxyName", "PriorityReason", "Behaviours",
+        "Category", "Summary", "ProxyName", "Accusation", "PriorityReason", "Behaviours",
     ];
 
     /// <summary>
@@ -315,6 +324,9 @@ public partial class Registration
         public bool Lingering { get; set; }
         public bool IsProxy { get; set; }
         public string? ProxyName { get; set; }
+        public bool IsAccusation { get; set; }
+        public List<int?> AccusedUnits { get; set; } = [];
+        public List<AccusedPersonInput?> AccusedPeople { get; set; } = [];
 
         /// <summary>Sent by 查询此人, the form's first button, and so by Enter in any of its fields.</summary>
         public bool Lookup { get; set; }
@@ -345,6 +357,9 @@ public partial class Registration
             PriorityReason = PriorityReason,
             IsProxy = MatterId is null && IsProxy,
             ProxyName = ProxyName,
+            IsAccusation = MatterId is null && IsAccusation,
+            AccusedUnitIds = MatterId is null ? AccusationForm.Units(AccusedUnits) : [],
+            AccusedPeople = MatterId is null ? AccusationForm.People(AccusedPeople) : [],
             ConfirmedRenames = ConfirmRenames ? [.. (RenameKeys ?? []).Where(k => k is not null)] : [],
             Behaviours = [.. new[] { (Noise, VisitBehaviour.Noise), (SitIn, VisitBehaviour.SitIn), (Lingering, VisitBehaviour.Lingering) }.Where(b => b.Item1).Select(b => b.Item2)],
         };

@@ -15,8 +15,6 @@ public partial class DutyConsole
 {
     [Inject] EmergencyQueries Queries { get; set; } = default!;
     [Inject] EmergencyResponses Responses { get; set; } = default!;
-    [Inject] FloorQueries Floor { get; set; } = default!;
-    [Inject] SlipQueries Slips { get; set; } = default!;
     [Inject] NpgsqlDataSource DataSource { get; set; } = default!;
     [Inject] LiveListener Listener { get; set; } = default!;
     [Inject] NavigationManager Navigation { get; set; } = default!;
@@ -32,13 +30,15 @@ public partial class DutyConsole
     LaunchInput? Input { get; set; }
 
     Actor actor = default!;
-    FloorTotals totals = new(0, 0, 0, 0, 0, 0, 0);
-    IReadOnlyList<LineQueue> queues = [];
-    IReadOnlyList<AreaOccupancy> areas = [];
-    IReadOnlyList<SlipCount> slips = [];
     IReadOnlyList<EmergencySummary> closed = [];
     IReadOnlyList<UnitChoice> units = [];
     ActionOutcome? outcome;
+
+    /// <summary>
+    /// Whether the floor and the responses are read and shown. A posted launch renders once before its handler runs:
+    /// nothing is read until the launch has run, and after a database outage the form alone comes back, as typed.
+    /// </summary>
+    bool showFloor;
 
     protected override async Task OnInitializedAsync()
     {
@@ -56,16 +56,17 @@ public partial class DutyConsole
             }
         }
 
-        await LoadAsync();
+        // A launch reads what it needs after it ran: during a database outage the form must still come back as typed.
+        if (!HttpMethods.IsPost(HttpContext.Request.Method))
+        {
+            await LoadAsync();
+            showFloor = true;
+        }
     }
 
     async Task LoadAsync()
     {
         var centerId = actor.CenterId;
-        totals = await Floor.TotalsAsync(centerId);
-        queues = await Floor.QueuesAsync(centerId);
-        areas = await Floor.OccupancyAsync(centerId);
-        slips = await Slips.OpenByTriggerAsync(centerId);
         closed = await Queries.RecentClosedAsync(centerId, 5);
         units = await EmergencyUnits.ForCenterAsync(DataSource, centerId);
     }
@@ -93,7 +94,15 @@ public partial class DutyConsole
             return;
         }
 
+        if (outcome.Unavailable)
+        {
+            // The chosen unit stays chosen although the list of units cannot be read now.
+            units = input.UnitId is { } unitId ? [new UnitChoice(unitId, "（已选择的责任单位）")] : [];
+            return;
+        }
+
         await LoadAsync();
+        showFloor = true;
     }
 
     sealed class LaunchInput

@@ -81,7 +81,7 @@ public partial class MatterFilePage
             // A unit sees the slips issued to it; a matter passed on from another unit keeps that unit's slips to itself.
             slips = [.. (await Slips.ForMatterAsync(MatterId)).Where(s => actor.May(Permission.ViewSlips, s.UnitId))];
             packages = [.. (await Packages.ForMatterAsync(MatterId)).Where(p => p.LeaderId == actor.UserId || actor.May(Permission.ViewSlips, p.UnitId))];
-            units = steps.Any(s => s.Input == StepInput.Unit) ? await Matters.UnitsAsync(actor.CenterId) : [];
+            units = steps.Any(s => s.Input == StepInput.Unit) ? await Matters.UnitsAsync(actor.CenterId, MatterId) : [];
         }
         catch (ForbiddenException e)
         {
