@@ -1,4 +1,7 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using OpsBoard.Data.Reception;
 
 namespace OpsBoard.EndToEnd.Tests;
 
@@ -129,6 +132,7 @@ public sealed class DutyScheduleTests(AppFixture app, BrowserFixture browser) : 
     [BrowserFact]
     public async Task SensitivePeriod_AddedForToday_WallAndHallShowTheBandAt1080And2160()
     {
+        await CallAndServeAsync(10);
         var wall = await OpenScreenAsync("wall", 1920, 1080);
         var hall = await OpenScreenAsync("hall", 1920, 1080);
         await Assertions.Expect(wall.Locator("[data-sensitive]")).ToHaveCountAsync(0);
@@ -159,6 +163,7 @@ public sealed class DutyScheduleTests(AppFixture app, BrowserFixture browser) : 
 
         await AssertBandInHeaderAsync(wall, 1);
         await BrowserFixture.SnapshotAsync(wall, "wall-sensitive-1080p");
+        await AssertRecentCallsWholeAsync(hall, 3);
         await BrowserFixture.SnapshotAsync(hall, "hall-sensitive-1080p");
 
         var wall4k = await OpenScreenAsync("wall", 3840, 2160);
@@ -167,7 +172,53 @@ public sealed class DutyScheduleTests(AppFixture app, BrowserFixture browser) : 
         var hall4k = await OpenScreenAsync("hall", 3840, 2160);
         var hallBand = (await hall4k.Locator(".hall-reception [data-sensitive]").BoundingBoxAsync())!;
         Assert.True(hallBand.Y + hallBand.Height <= 2160 && hallBand.Height >= 2 * 36, $"hall band {hallBand.Y}+{hallBand.Height}");
+        await AssertRecentCallsWholeAsync(hall4k, 3);
         await BrowserFixture.SnapshotAsync(hall4k, "hall-sensitive-2160p");
+        var hallSmall = await OpenScreenAsync("hall", 1366, 768);
+        await AssertRecentCallsWholeAsync(hallSmall, 3);
+        await BrowserFixture.SnapshotAsync(hallSmall, "hall-sensitive-768p");
+    }
+
+    /// <summary>Registers, calls and serves visits at one window, so the hall's 最近叫号 list has more calls than it can show.</summary>
+    async Task CallAndServeAsync(int count)
+    {
+        var tickets = app.Services.GetRequiredService<TicketStore>();
+        var window = (await app.Services.GetRequiredService<WindowQueries>().WindowsAsync(1)).First(w => w.Name == "接谈窗口3");
+        await tickets.SignInWindowAsync(1, window.Id, 1, takeOver: true);
+        for (var i = 0; i < count; i++)
+        {
+            await app.RegisterAsync();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var called = await tickets.CallNextAsync(1, window.Id, 1);
+            await tickets.StartServiceAsync(1, called!.Id, 1);
+            await tickets.FinishAsync(1, called.Id, 1, VisitOutcome.ResolvedOnSpot, null);
+        }
+    }
+
+    /// <summary>
+    /// The hall's recent calls show whole rows only: each row is either its full height inside the list or not shown at
+    /// all (zero high), and at least <paramref name="atLeast"/> are shown. Measured in one pass, as the region redraws live.
+    /// </summary>
+    static async Task AssertRecentCallsWholeAsync(IPage hall, int atLeast)
+    {
+        var rows = await hall.Locator(".hall-recent-rows").EvaluateAsync<JsonElement>("""
+            list => {
+              const box = list.getBoundingClientRect();
+              return [...list.children].map(li => { const r = li.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, h: r.height, box: box.bottom }; });
+            }
+            """);
+        var heights = rows.EnumerateArray().Select(r => r.GetProperty("h").GetDouble()).ToList();
+        var shown = heights.Where(h => h > 0).ToList();
+        Assert.True(shown.Count >= atLeast, $"only {shown.Count} recent calls shown of {heights.Count}");
+        Assert.True(shown.Max() - shown.Min() < 1, $"rows of unequal height: {string.Join(", ", shown)}");
+        foreach (var r in rows.EnumerateArray().Where(r => r.GetProperty("h").GetDouble() > 0))
+        {
+            Assert.True(r.GetProperty("bottom").GetDouble() <= r.GetProperty("box").GetDouble() + 0.5,
+                $"a recent call row ends at {r.GetProperty("bottom").GetDouble()}, below the list's bottom {r.GetProperty("box").GetDouble()}");
+        }
     }
 
     /// <summary>The band sits inside the header row, beside the title, whole, and large enough to read across the hall.</summary>

@@ -24,7 +24,7 @@ public sealed class ScreenLayoutTests(AppFixture app, BrowserFixture browser) : 
             const r = el.getBoundingClientRect();
             return r.width > 0 && (r.left < -1 || r.top < -1 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1);
           }).map(el => el.tagName + "." + el.className);
-          const clipped = [...document.querySelectorAll(".hall-window, .wall-header h1, .hall-recent td")]
+          const clipped = [...document.querySelectorAll(".hall-window, .wall-header h1, .hall-recent-rows span")]
             .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent);
           return {
             vw: innerWidth, vh: innerHeight,
@@ -61,7 +61,7 @@ public sealed class ScreenLayoutTests(AppFixture app, BrowserFixture browser) : 
             await Assertions.Expect(page.Locator(".hall-now")).ToContainTextAsync(registered.Number, new() { Timeout = 2000 });
             await Assertions.Expect(page.Locator(".hall-now")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bflash\b"));
             // The current call is not repeated in the list; the other window's call is.
-            await Assertions.Expect(page.Locator(".hall-recent tbody tr")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator(".hall-recent-rows li")).ToHaveCountAsync(1);
             await Assertions.Expect(page.Locator(".hall-recent")).ToContainTextAsync(other.Number);
             // Tickets waiting, not people: a group of 3 is one number.
             await Assertions.Expect(page.Locator(".hall-waiting")).ToContainTextAsync("位");
