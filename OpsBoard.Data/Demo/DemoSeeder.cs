@@ -166,11 +166,35 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         // After the commit, through the desk's and the director's own services (each commits on its own).
         var accusations = await DemoAccusations.SeedAsync(dataSource, protector, ids.CenterId, ids.Units, ids.Users, time);
         logger.LogInformation("Demo accusation matters: {Accusations}", accusations);
+        var closed = await CloseMonthsAsync(ids, history);
+        logger.LogInformation("Demo: {Closed} months closed by the statistician in {Elapsed:F1} s", closed, stopwatch.Elapsed.TotalSeconds);
         logger.LogInformation(
             "Demo county seeded (seed {Seed}, {From}–{Today}): {Visits} visits, {Tickets} tickets, {Periods} ticket periods, {Matters} matters, {Transitions} transitions, {Clocks} clocks, {Petitioners} petitioners, {Evaluations} evaluations in {Elapsed:F1} s",
             options.Seed, history.Start.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), history.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), counts.visits, counts.tickets, counts.ticketPeriods, counts.matters,
             counts.transitions, counts.clocks, counts.petitioners, counts.evaluations, stopwatch.Elapsed.TotalSeconds);
         return true;
+    }
+
+    /// <summary>
+    /// The statistician closed each month of the history early in the next, through the page's own closing; last month is
+    /// left open, for today's statistician to check and close.
+    /// </summary>
+    async Task<int> CloseMonthsAsync(DemoIds ids, DemoHistory history)
+    {
+        var metrics = new Metrics.MetricsQueries(dataSource, new CalendarStore(dataSource), time);
+        var statistician = Actor.Center(ids.Users["stats"], ids.CenterId, Roles.Statistician);
+        var lastMonth = new DateOnly(history.Today.Year, history.Today.Month, 1).AddMonths(-1);
+        var closed = 0;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        for (var month = new DateOnly(history.Start.Year, history.Start.Month, 1); month < lastMonth; month = month.AddMonths(1), closed++)
+        {
+            await Metrics.MetricMonths.CloseAsync(connection, transaction, metrics, statistician, month,
+                ChinaTime.StartOf(month.AddMonths(1).AddDays(2)).AddHours(9));
+        }
+
+        await transaction.CommitAsync();
+        return closed;
     }
 
     /// <summary>The center row and the ids every other row refers to; ids are assigned here so rows can be copied in bulk.</summary>

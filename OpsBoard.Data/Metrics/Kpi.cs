@@ -95,14 +95,18 @@ public sealed record KpiFigure(KpiDefinition Kpi, int Numerator, int Denominator
     {
         var list = items as IReadOnlyCollection<KpiItem> ?? [.. items];
         var numerator = list.Count(i => i.InNumerator);
-        double? value = kpi.Measure switch
-        {
-            KpiMeasure.Rate => list.Count == 0 ? null : 100.0 * numerator / list.Count,
-            KpiMeasure.MeanWorkingDays => list.Count == 0 ? null : list.Average(i => i.Value ?? 0),
-            _ => list.Count,
-        };
-        return new KpiFigure(kpi, numerator, list.Count, value, lastYear);
+        return kpi.Measure == KpiMeasure.MeanWorkingDays
+            ? new KpiFigure(kpi, numerator, list.Count, list.Count == 0 ? null : list.Average(i => i.Value ?? 0), lastYear)
+            : Counted(kpi, numerator, list.Count, lastYear);
     }
+
+    /// <summary>A share or a count from the numbers alone, as the database counts them (not for a mean).</summary>
+    public static KpiFigure Counted(KpiDefinition kpi, int numerator, int denominator, double? lastYear = null) => kpi.Measure switch
+    {
+        KpiMeasure.Rate => new KpiFigure(kpi, numerator, denominator, denominator == 0 ? null : 100.0 * numerator / denominator, lastYear),
+        KpiMeasure.Count => new KpiFigure(kpi, numerator, denominator, denominator, lastYear),
+        _ => throw new ArgumentException($"{kpi.Code} is a mean of its items' values: count it from its items", nameof(kpi)),
+    };
 
     /// <summary>The target the value is held against: the fixed target, or last year's value for a year-on-year one.</summary>
     public double? TargetValue => Kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear ? LastYear : Kpi.Target;

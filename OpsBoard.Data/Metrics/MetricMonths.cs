@@ -27,6 +27,20 @@ public sealed class MetricMonths(NpgsqlDataSource dataSource, MetricsQueries met
 
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        var frozen = await CloseAsync(connection, transaction, metrics, actor, month, time.GetUtcNow());
+        await transaction.CommitAsync();
+        return frozen;
+    }
+
+    /// <summary>
+    /// Closes a finished month inside the caller's transaction, as of <paramref name="now"/>: the page above, and the demo
+    /// generator, whose statistician closed each month of its history early in the next.
+    /// </summary>
+    internal static async Task<int> CloseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MetricsQueries metrics,
+        Actor actor, DateOnly month, DateTimeOffset now)
+    {
+        var today = ChinaTime.DayOf(now);
+        now = now.ToUniversalTime();
         // The row lock serialises two statisticians closing the same month at once.
         var state = await connection.ExecuteScalarAsync<string?>(
             "SELECT state FROM metric_month WHERE center_id = @CenterId AND month = @month FOR UPDATE", new { actor.CenterId, month }, transaction);
@@ -45,7 +59,6 @@ public sealed class MetricMonths(NpgsqlDataSource dataSource, MetricsQueries met
             ) r
             """;
         var versions = await connection.ExecuteScalarAsync<string>(versionsSql, new { lastDay = month.AddMonths(1).AddDays(-1) }, transaction);
-        var now = time.GetUtcNow();
         const string upsert = """
             INSERT INTO metric_month (center_id, month, state, closed_at, closed_by, rule_versions)
             VALUES (@CenterId, @month, 'closed', @now, @UserId, CAST(@versions AS jsonb))
@@ -57,17 +70,27 @@ public sealed class MetricMonths(NpgsqlDataSource dataSource, MetricsQueries met
         await connection.ExecuteAsync("DELETE FROM metric_month_item WHERE center_id = @CenterId AND month = @month", new { actor.CenterId, month }, transaction);
 
         var period = MetricPeriod.For(month, today);
+        var lastYear = period.SameMonthLastYear();
+        var lastYearClosed = await MetricsQueries.IsClosedAsync(connection, actor.CenterId, lastYear.Month);
+        var scope = MetricsScope.Center(actor.CenterId);
         var frozen = 0;
+        var figures = new List<KpiFigure>();
         foreach (var kpi in Kpis.All)
         {
             var items = await metrics.ComputeAsync(connection, transaction, actor.CenterId, kpi, period);
             frozen += await FreezeAsync(connection, transaction, actor.CenterId, month, items);
+            // The figures freeze with their items, last year's comparison included: the wall and the trend read these rows.
+            var compared = kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear
+                ? (await metrics.CountAsync(connection, transaction, scope, kpi, lastYear, lastYearClosed)).Value
+                : null;
+            figures.Add(KpiFigure.Of(kpi, items, compared));
         }
+
+        await KpiRollups.WriteAsync(connection, transaction, actor.CenterId, month, figures, frozen: true, today, 0);
 
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("metrics.month_closed", actor.CenterId, actor.UserId,
             SubjectKind: "metric_month", Detail: new { month = month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), items = frozen }));
         await LiveJournal.AppendAsync(connection, transaction, "metrics.month_closed", actor.CenterId, payload: new { month });
-        await transaction.CommitAsync();
         return frozen;
     }
 
@@ -98,6 +121,7 @@ public sealed class MetricMonths(NpgsqlDataSource dataSource, MetricsQueries met
         }
 
         await connection.ExecuteAsync("DELETE FROM metric_month_item WHERE center_id = @CenterId AND month = @month", new { actor.CenterId, month }, transaction);
+        await KpiRollups.DeleteAsync(connection, transaction, actor.CenterId, month);
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("metrics.month_reopened", actor.CenterId, actor.UserId,
             SubjectKind: "metric_month", Detail: new { month = month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), reason = reason.Trim() }));
         await LiveJournal.AppendAsync(connection, transaction, "metrics.month_reopened", actor.CenterId, payload: new { month });

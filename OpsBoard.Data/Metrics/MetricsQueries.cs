@@ -83,29 +83,52 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
         return scope.Units is null ? items : [.. scope.Apply(items)];
     }
 
-    /// <summary>Every KPI's figure for a month, with last year's same period for the year-on-year ones.</summary>
+    /// <summary>
+    /// Every KPI's figure for a month, with last year's same period for the year-on-year ones. The whole center's current
+    /// month and closed months are read from their rollup (ten rows, however long the history); other months and unit
+    /// scopes are counted in the database.
+    /// </summary>
     public async Task<IReadOnlyList<KpiFigure>> FiguresAsync(MetricsScope scope, DateOnly month)
     {
-        // One connection and one look at each month's state for all ten KPIs: the wall reads them after every change.
         await using var connection = await dataSource.OpenConnectionAsync();
         var months = await MonthsAsync(connection, scope.CenterId, month);
-        var figures = new List<KpiFigure>();
-        foreach (var kpi in Kpis.All)
+        if (scope.Units is null && (months.Closed || months.IsCurrent))
         {
-            figures.Add(await FigureAsync(connection, scope, kpi, months));
+            var rolled = await KpiRollups.ReadAsync(connection, scope.CenterId, month, months.Closed ? null : Today);
+            if (rolled is not null)
+            {
+                return rolled;
+            }
+
+            var figures = await CountAllAsync(connection, scope, months);
+            await KpiRollups.WriteAsync(connection, null, scope.CenterId, month, figures, months.Closed, Today, await KpiRollups.LatestEventAsync(connection, scope.CenterId));
+            return figures;
         }
 
+        return await CountAllAsync(connection, scope, months);
+    }
+
+    /// <summary>
+    /// Recounts the whole center's current month into its rollup: the live dispatcher calls this after a batch of
+    /// changes that move a KPI, before the wall's KPI region is drawn, so the wall reads figures that include them.
+    /// </summary>
+    public async Task<IReadOnlyList<KpiFigure>> RefreshCurrentAsync(int centerId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Read before counting: every change up to this event is committed, so the counts below include it.
+        var through = await KpiRollups.LatestEventAsync(connection, centerId);
+        var today = Today;
+        var scope = MetricsScope.Center(centerId);
+        var figures = await CountAllAsync(connection, scope, await MonthsAsync(connection, centerId, new DateOnly(today.Year, today.Month, 1)));
+        await KpiRollups.WriteAsync(connection, null, centerId, new DateOnly(today.Year, today.Month, 1), figures, frozen: false, today, through);
         return figures;
     }
 
-    public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await FigureAsync(connection, scope, kpi, await MonthsAsync(connection, scope.CenterId, month));
-    }
+    public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month) =>
+        (await FiguresAsync(scope, month)).Single(f => f.Kpi == kpi);
 
     /// <summary>The period of a month and of last year's same days, and whether each is read from its frozen items.</summary>
-    sealed record FigureMonths(DateOnly Month, MetricPeriod Period, bool Closed, MetricPeriod LastYear, bool LastYearClosed);
+    sealed record FigureMonths(DateOnly Month, MetricPeriod Period, bool Closed, MetricPeriod LastYear, bool LastYearClosed, bool IsCurrent);
 
     async Task<FigureMonths> MonthsAsync(NpgsqlConnection connection, int centerId, DateOnly month)
     {
@@ -113,33 +136,81 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
         var lastYear = period.SameMonthLastYear();
         // A closed month of last year compares with its frozen figures, unless this month is still running (same days only).
         var lastYearClosed = lastYear.ToDay == lastYear.Month.AddMonths(1) && await IsClosedAsync(connection, centerId, lastYear.Month);
-        return new FigureMonths(month, period, await IsClosedAsync(connection, centerId, month), lastYear, lastYearClosed);
+        return new FigureMonths(month, period, await IsClosedAsync(connection, centerId, month), lastYear, lastYearClosed,
+            month == new DateOnly(Today.Year, Today.Month, 1));
     }
 
-    async Task<KpiFigure> FigureAsync(NpgsqlConnection connection, MetricsScope scope, KpiDefinition kpi, FigureMonths months)
+    async Task<IReadOnlyList<KpiFigure>> CountAllAsync(NpgsqlConnection connection, MetricsScope scope, FigureMonths months)
     {
-        var items = months.Closed
-            ? await FrozenItemsAsync(connection, scope.CenterId, kpi, months.Month)
-            : await ComputeAsync(connection, null, scope.CenterId, kpi, months.Period);
-        double? lastYear = null;
-        if (kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear)
+        var figures = new List<KpiFigure>();
+        foreach (var kpi in Kpis.All)
         {
-            var lastYearItems = months.LastYearClosed
-                ? await FrozenItemsAsync(connection, scope.CenterId, kpi, months.LastYear.Month)
-                : await ComputeAsync(connection, null, scope.CenterId, kpi, months.LastYear);
-            lastYear = KpiFigure.Of(kpi, scope.Apply(lastYearItems)).Value;
+            double? lastYear = null;
+            if (kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear)
+            {
+                lastYear = (await CountAsync(connection, null, scope, kpi, months.LastYear, months.LastYearClosed)).Value;
+            }
+
+            figures.Add(await CountAsync(connection, null, scope, kpi, months.Period, months.Closed, lastYear));
         }
 
-        return KpiFigure.Of(kpi, scope.Apply(items), lastYear);
+        return figures;
+    }
+
+    /// <summary>
+    /// One KPI's figure in a period, counted where the items lie: the population SQL (or the frozen items of a closed
+    /// month) aggregated in the database. A mean of working days needs the calendar, so its items are read.
+    /// </summary>
+    internal async Task<KpiFigure> CountAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MetricsScope scope,
+        KpiDefinition kpi, MetricPeriod period, bool frozen, double? lastYear = null)
+    {
+        if (kpi.Measure == KpiMeasure.MeanWorkingDays)
+        {
+            var items = frozen
+                ? await FrozenItemsAsync(connection, scope.CenterId, kpi, period.Month)
+                : await ComputeAsync(connection, transaction, scope.CenterId, kpi, period);
+            return KpiFigure.Of(kpi, scope.Apply(items), lastYear);
+        }
+
+        var population = frozen
+            ? """
+              SELECT in_numerator AS InNumerator, unit_id AS UnitId
+              FROM metric_month_item
+              WHERE center_id = @centerId AND month = @month AND kpi = @kpi
+              """
+            : kpi.ItemsSql;
+        var sql = $"""
+            SELECT count(*) FILTER (WHERE i.InNumerator)::int, count(*)::int
+            FROM ({population}) i
+            {(scope.Units is null ? "" : "WHERE i.UnitId = ANY(@units)")}
+            """;
+        var (numerator, denominator) = await connection.QuerySingleAsync<(int, int)>(sql, new
+        {
+            centerId = scope.CenterId,
+            month = period.Month,
+            kpi = kpi.Code,
+            from = period.From,
+            to = period.To,
+            fromDay = period.FromDay,
+            toDay = period.ToDay,
+            rules = kpi.RuleCodes.ToArray(),
+            units = scope.Units?.ToArray(),
+        }, transaction);
+        return KpiFigure.Counted(kpi, numerator, denominator, lastYear);
     }
 
     /// <summary>The KPI's value month by month, for the trend chart: the 13 months ending with <paramref name="month"/>.</summary>
     public async Task<IReadOnlyList<(DateOnly Month, KpiFigure Figure)>> TrendAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
     {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var first = month.AddMonths(-12);
+        // The whole center's closed months and its current month are rolled up; the other months are counted.
+        var rolled = scope.Units is null ? await KpiRollups.ReadTrendAsync(connection, scope.CenterId, kpi, first, month, Today) : [];
         var trend = new List<(DateOnly, KpiFigure)>();
-        for (var m = month.AddMonths(-12); m <= month; m = m.AddMonths(1))
+        for (var m = first; m <= month; m = m.AddMonths(1))
         {
-            trend.Add((m, KpiFigure.Of(kpi, await ItemsAsync(scope, kpi, m))));
+            trend.Add((m, rolled.GetValueOrDefault(m)
+                ?? await CountAsync(connection, null, scope, kpi, MetricPeriod.For(m, Today), await IsClosedAsync(connection, scope.CenterId, m))));
         }
 
         return trend;

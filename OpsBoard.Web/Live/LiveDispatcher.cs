@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using System.Text.Json;
 using OpsBoard.Data.Calendar;
 using OpsBoard.Data.Live;
+using OpsBoard.Data.Metrics;
 using OpsBoard.Data.Screens;
 
 namespace OpsBoard.Web.Live;
@@ -15,7 +16,7 @@ namespace OpsBoard.Web.Live;
 /// names of the changed regions and fetch those that differ per user.
 /// </summary>
 public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> hub, RegionRenderer renderer, CalendarStore calendars,
-    OpsBoard.Data.Accounts.SessionStore sessions, ILogger<LiveDispatcher> logger)
+    OpsBoard.Data.Accounts.SessionStore sessions, MetricsQueries metrics, ILogger<LiveDispatcher> logger)
     : BackgroundService
 {
     public static readonly TimeSpan BurstWindow = TimeSpan.FromMilliseconds(100);
@@ -84,32 +85,53 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
             }
         }
 
-        foreach (var (group, change) in Route(batch))
+        // Everything but the month's KPIs first, so a call never waits on a recount to reach the hall.
+        var routes = Route(batch);
+        foreach (var (group, change) in routes)
         {
-            await hub.Clients.Group(group).SendAsync("changed", change, cancellationToken);
-            if (LiveGroups.ScreenCenter(group) is { } centerId)
+            var screenCenter = LiveGroups.ScreenCenter(group);
+            var first = screenCenter is null ? change : change with { Regions = [.. change.Regions.Where(r => r != LiveRegions.Kpi)] };
+            if (screenCenter is null || first.Regions.Count > 0)
             {
-                // The KPI region counts a month of items: it is rendered and pushed after the others, so a call never waits
-                // on the month's figures to reach the hall.
-                var fast = change.Regions.Where(r => r != LiveRegions.Kpi).ToList();
-                var slow = change.Regions.Where(r => r == LiveRegions.Kpi).ToList();
-                foreach (var regions in new[] { fast, slow }.Where(r => r.Count > 0))
-                {
-                    var html = await renderer.RenderScreenRegionsAsync(centerId, regions, cancellationToken);
-                    // The hall's public screen is pushed its own region only; the wall the others.
-                    foreach (var kind in ScreenKinds.All)
-                    {
-                        var part = html.Where(r => (r.Key == LiveRegions.Hall) == (kind == ScreenKinds.Hall)).ToDictionary();
-                        if (part.Count > 0)
-                        {
-                            await hub.Clients.Group(LiveGroups.PushedScreen(centerId, kind)).SendAsync("regions", new LiveRegionsPush(change.LastId, part), cancellationToken);
-                        }
-                    }
-                }
+                await hub.Clients.Group(group).SendAsync("changed", first, cancellationToken);
+            }
+
+            if (screenCenter is { } centerId && first.Regions.Count > 0)
+            {
+                await PushAsync(centerId, change.LastId, first.Regions, cancellationToken);
             }
         }
 
+        // Then the KPIs: the month is recounted into its rollup once per center and batch, and only then is the region
+        // drawn or fetched, so what the wall shows includes every change of the batch.
+        var recounted = new HashSet<int>();
+        foreach (var (group, change) in routes.Where(r => LiveGroups.ScreenCenter(r.Key) is not null && r.Value.Regions.Contains(LiveRegions.Kpi)))
+        {
+            var centerId = LiveGroups.ScreenCenter(group)!.Value;
+            if (recounted.Add(centerId))
+            {
+                await metrics.RefreshCurrentAsync(centerId, cancellationToken);
+            }
+
+            await hub.Clients.Group(group).SendAsync("changed", change with { Regions = [LiveRegions.Kpi] }, cancellationToken);
+            await PushAsync(centerId, change.LastId, [LiveRegions.Kpi], cancellationToken);
+        }
+
         logger.LogDebug("Dispatched {Count} live events", batch.Count);
+    }
+
+    /// <summary>Renders regions once for a center and pushes them: the hall its own region, the wall the others.</summary>
+    async Task PushAsync(int centerId, long lastId, IReadOnlyList<string> regions, CancellationToken cancellationToken)
+    {
+        var html = await renderer.RenderScreenRegionsAsync(centerId, regions, cancellationToken);
+        foreach (var kind in ScreenKinds.All)
+        {
+            var part = html.Where(r => (r.Key == LiveRegions.Hall) == (kind == ScreenKinds.Hall)).ToDictionary();
+            if (part.Count > 0)
+            {
+                await hub.Clients.Group(LiveGroups.PushedScreen(centerId, kind)).SendAsync("regions", new LiveRegionsPush(lastId, part), cancellationToken);
+            }
+        }
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using OpsBoard.Data.Metrics;
+
 namespace OpsBoard.Web.Live;
 
 /// <summary>Which screen regions an event kind makes stale. Screens re-fetch only those.</summary>
@@ -29,19 +31,22 @@ public static class LiveRegions
     /// <summary>The risk watch-list (/slips/watch).</summary>
     public const string Watch = "watch";
 
-    public static IReadOnlyList<string> For(string kind) => kind.Split('.')[0] switch
+    /// <summary>The regions an event kind makes stale; the KPI region whenever the kind moves a KPI (<see cref="KpiRollups.MovedBy"/>).</summary>
+    public static IReadOnlyList<string> For(string kind) =>
+        KpiRollups.IsMovedBy(kind) ? [.. Without(kind), Kpi] : Without(kind);
+
+    static IReadOnlyList<string> Without(string kind) => kind.Split('.')[0] switch
     {
         // Emergencies too: a collective visit just registered is a candidate on the duty console. Watch: a visit moves a
         // matter one step nearer a slip.
-        "visit" => [Totals, Queue, Occupancy, Kpi, Emergencies, Floor, Watch],
-        "ticket" => [Serving, Queue, Hall, Kpi, Floor],
+        "visit" => [Totals, Queue, Occupancy, Emergencies, Floor, Watch],
+        "ticket" => [Serving, Queue, Hall, Floor],
         "waiting" => [Occupancy, Floor],
         // Queue too: a window console whose window was taken over learns it when it next fetches its queue.
         "roster" => [Serving, Duty, Queue, Floor],
-        "evaluation" => [Kpi],
         // An acceptance, a reply, a closure or a clock ending moves the month's KPIs as well as the alerts; an overdue
         // clock is a reason on the watch-list.
-        "clock" or "matter" => [Alerts, Kpi, Watch],
+        "clock" or "matter" => [Alerts, Watch],
         // A slip issued or closed changes the open count, and takes (or gives back) a matter's place on the watch-list.
         "slip" => [Alerts, Floor, Watch, Packages],
         "system" or "supervision" => [Alerts],
