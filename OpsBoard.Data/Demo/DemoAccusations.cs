@@ -35,6 +35,13 @@ static class DemoAccusations
             ["jtj"], [], null),
     ];
 
+    /// <summary>The accusers' birth day: with each case's order, an ID number the history's petitioners must not take.</summary>
+    static readonly DateOnly AccusersBorn = new(1970, 3, 15);
+
+    /// <summary>The accusers' ID numbers as the history keys them (birth day number × 1000 + order), reserved before it draws any.</summary>
+    public static IEnumerable<long> ReservedIdKeys =>
+        Cases.Select(c => AccusersBorn.DayNumber * 1000L + int.Parse(c.Order, System.Globalization.CultureInfo.InvariantCulture));
+
     public static async Task<int> SeedAsync(NpgsqlDataSource dataSource, PersonalDataProtector protector, int centerId,
         IReadOnlyDictionary<string, int> units, IReadOnlyDictionary<string, int> users, TimeProvider time)
     {
@@ -52,7 +59,7 @@ static class DemoAccusations
         var director = Actor.Center(users["director"], centerId, Roles.Director);
         foreach (var c in Cases)
         {
-            var first17 = $"{DemoCounty.AreaCode}19700315{c.Order}";
+            var first17 = $"{DemoCounty.AreaCode}{AccusersBorn:yyyyMMdd}{c.Order}";
             var id = await intake.RegisterAsync(clerk, new NewMatter(c.Source, c.Name, first17 + ChineseIdNumber.CheckCharacterOf(first17), null,
                 c.Category, c.Summary, null, IsAccusation: true)
             {

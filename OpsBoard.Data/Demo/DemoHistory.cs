@@ -63,7 +63,8 @@ sealed class DemoHistory
     // The 代办员 of each street or town: village and community cadres who carry first letters and visits (信访代办).
     readonly string[][] proxyAgents;
     readonly List<PetitionerInfo> people = [];
-    readonly HashSet<long> usedIdNumbers = [];
+    // The accusation cases seeded after the history keep their own ID numbers (DemoAccusations).
+    readonly HashSet<long> usedIdNumbers = [.. DemoAccusations.ReservedIdKeys];
     readonly PriorityQueue<CaseState, (int Day, long Order)> pending = new();
     long caseOrder;
     long matterId;

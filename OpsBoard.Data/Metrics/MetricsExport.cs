@@ -189,6 +189,8 @@ public sealed class MetricsExport(MetricsQueries metrics, TimeProvider time)
         var scope = export.Scope;
         var names = await metrics.NamesAsync(scope.CenterId);
         var state = await metrics.MonthAsync(scope.CenterId, export.Month);
+        // Last year's figures for the year-on-year targets, which only MetricsQueries knows how to read: once, for all KPIs.
+        var lastYears = (await metrics.FiguresAsync(scope, export.Month)).ToDictionary(f => f.Kpi.Code, f => f.LastYear);
         var figures = new List<KpiFigure>();
         var breakdowns = new List<(KpiFigure, string, KpiBreakdownRow)>();
         var rows = 0;
@@ -197,11 +199,7 @@ public sealed class MetricsExport(MetricsQueries metrics, TimeProvider time)
             cancellationToken.ThrowIfCancellationRequested();
             var kpi = Kpis.All[k];
             var items = await metrics.ItemsAsync(scope, kpi, export.Month);
-            // A year-on-year target is last year's figure, which only MetricsQueries knows how to read.
-            var lastYear = kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear
-                ? (await metrics.FigureAsync(scope, kpi, export.Month)).LastYear
-                : null;
-            var figure = KpiFigure.Of(kpi, items, lastYear);
+            var figure = KpiFigure.Of(kpi, items, lastYears[kpi.Code]);
             figures.Add(figure);
             foreach (var (dimension, label) in MetricsQueries.Dimensions)
             {

@@ -128,19 +128,29 @@ public static class Report
         }
 
         var sizes = rows.Select(r => r.Size).Distinct().Order().ToList();
-        output.AppendLine("### kpi: metrics through MetricsQueries (ms), indexed vs plain scan of the same SQL");
+        output.AppendLine("### kpi: metrics through MetricsQueries (ms); baseline: the same month counted by plain scans, no rollup");
         output.AppendLine();
-        output.AppendLine("| read | visits | p50 | p95 | plain scan p50 | plain scan p95 | plain / indexed p50 | target |");
+        output.AppendLine("| read | visits | p50 | p95 | baseline | baseline p50 | baseline / p50 | target |");
         output.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var (read, label, target) in new[] { ("wall", "wall: month to date, today", "≤ 5 ms"), ("wall on the 20th", "wall: month to date on the 20th", "≤ 5 ms"), ("page", "page: last month", "≤ 300 ms") })
+        var reads = new[]
+        {
+            ("wall: month to date, today (rollup)", "wall · rollup", "recount · plain scan", "≤ 5 ms"),
+            ("recount after a change, today", "recount · indexed", "recount · plain scan", "per batch of changes"),
+            ("wall: month to date on the 20th (rollup)", "wall on the 20th · rollup", "recount on the 20th · plain scan", "≤ 5 ms"),
+            ("recount after a change, on the 20th", "recount on the 20th · indexed", "recount on the 20th · plain scan", "per batch of changes"),
+            ("page: last month", "page · indexed", "page · plain scan", "≤ 300 ms"),
+        };
+        foreach (var (label, read, against, target) in reads)
         {
             foreach (var size in sizes)
             {
-                double P(string path, string metric) => Value(rows, $"{read} · {path}", size, metric);
-                var page = read == "page" && rows.Any(r => r.Case == "page (GET /metrics)" && r.Size == size) ? " (GET /metrics)" : read == "page" ? " (its reads)" : "";
+                var page = read.StartsWith("page", StringComparison.Ordinal)
+                    ? rows.Any(r => r.Case == "page (GET /metrics)" && r.Size == size) ? " (GET /metrics)" : " (its reads)"
+                    : "";
+                var baselineLabel = against.StartsWith("page", StringComparison.Ordinal) ? "its reads, plain scan" : "month counted, plain scan";
                 output.AppendLine(
-                    $"| {label}{page} | {size:N0} | {F(P("indexed", "p50 ms"), "0.0")} | {F(P("indexed", "p95 ms"), "0.0")} | " +
-                    $"{F(P("plain scan", "p50 ms"), "0.0")} | {F(P("plain scan", "p95 ms"), "0.0")} | {Ratio(P("plain scan", "p50 ms"), P("indexed", "p50 ms"))} | {target} |");
+                    $"| {label}{page} | {size:N0} | {F(Value(rows, read, size, "p50 ms"), "0.0")} | {F(Value(rows, read, size, "p95 ms"), "0.0")} | " +
+                    $"{baselineLabel} | {F(Value(rows, against, size, "p50 ms"), "0.0")} | {Ratio(Value(rows, against, size, "p50 ms"), Value(rows, read, size, "p50 ms"))} | {target} |");
             }
         }
 
