@@ -275,11 +275,18 @@ END
 $$;
 
 -- As sql/0032 did for audit_log: the owner does not hold UPDATE, DELETE or TRUNCATE on the timeline either; the trigger
--- refuses them anyway.
+-- refuses them anyway. But deleting a row that audit_log or the timeline references (an app_user, a unit, an emergency)
+-- runs the foreign key's check as the referencing table's owner, and that check locks rows FOR KEY SHARE, which needs
+-- UPDATE on at least one column: the owner keeps UPDATE on the id column alone, which the triggers refuse to change.
 DO $$
+DECLARE
+    owner text;
 BEGIN
-    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON public.emergency_timeline FROM %I',
-        (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'emergency_timeline'));
+    owner := (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'emergency_timeline');
+    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON public.emergency_timeline FROM %I', owner);
+    EXECUTE format('GRANT UPDATE (id) ON public.emergency_timeline TO %I', owner);
+    owner := (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'audit_log');
+    EXECUTE format('GRANT UPDATE (id) ON public.audit_log TO %I', owner);
 END
 $$;
 REVOKE UPDATE, DELETE, TRUNCATE ON emergency_timeline FROM PUBLIC;

@@ -123,6 +123,23 @@ public sealed class AppRoleGrantsTests(DatabaseFixture db) : IClassFixture<Datab
     }
 
     [Fact]
+    public async Task AppRole_DeletingARowTheLogsReference_PassesTheForeignKeyCheck()
+    {
+        // The check runs as audit_log's and the timeline's owner and locks FOR KEY SHARE, which needs UPDATE on a column.
+        var code = $"t-{Guid.NewGuid():N}"[..20];
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        var center = await connection.ExecuteScalarAsync<int>(
+            "INSERT INTO center (code, name, county) VALUES (@code, '测试中心', '测试县') RETURNING id", new { code });
+        var user = await connection.ExecuteScalarAsync<int>(
+            "INSERT INTO app_user (center_id, login, display_name, password_hash) VALUES (@center, @code, '临时', 'x') RETURNING id",
+            new { center, code });
+
+        await connection.ExecuteAsync("DELETE FROM app_user WHERE id = @user; DELETE FROM center WHERE id = @center", new { user, center });
+
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM center WHERE id = @center", new { center }));
+    }
+
+    [Fact]
     public async Task TableMadeByALaterMigration_GetsTheAppsGrantsByDefault()
     {
         await using (var owner = await db.OwnerDataSource.OpenConnectionAsync())
