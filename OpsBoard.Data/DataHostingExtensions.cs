@@ -22,6 +22,13 @@ public static class DataHostingExtensions
     public const string ConnectionStringName = "OpsBoard";
 
     /// <summary>
+    /// The schema owner's connection, used at start-up only (migrations, demo seeding); the app's runtime connection
+    /// (<see cref="ConnectionStringName"/>) is a role that owns nothing. Optional: without it the migrations run on the
+    /// app's connection, which then has to own the schema.
+    /// </summary>
+    public const string MigrationConnectionStringName = "OpsBoardMigrations";
+
+    /// <summary>
     /// Every session of the app: no JIT compilation. The app's statements are short, but a plan whose estimate passes
     /// jit_above_cost (a generic plan, a table without statistics) spent 100–700 ms compiling for a one-row update; the
     /// demo's slip history at 100,000 visits spent most of its time in LLVM.
@@ -38,6 +45,7 @@ public static class DataHostingExtensions
         var services = builder.Services;
         var section = builder.Configuration.GetSection(OpsBoardOptions.Section);
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
+        var migrationConnectionString = builder.Configuration.GetConnectionString(MigrationConnectionStringName);
         var embedded = string.IsNullOrWhiteSpace(connectionString);
         var validator = new OpsBoardOptionsValidator(sharedDatabase: !embedded);
         services.AddSingleton<IValidateOptions<OpsBoardOptions>>(validator);
@@ -49,8 +57,9 @@ public static class DataHostingExtensions
         if (embedded)
         {
             var server = StartEmbedded(options);
-            // The app connects as its own role, not the cluster's superuser.
+            // The app connects as its own role, which owns nothing; the owner only migrates and seeds.
             connectionString = server.AppConnectionString();
+            migrationConnectionString = server.OwnerConnectionString();
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
             services.AddSingleton(server);
             services.AddSingleton<EmbeddedPostgresSupervisor>();
@@ -64,14 +73,11 @@ public static class DataHostingExtensions
             services.PostConfigure<OpsBoardOptions>(o => o.SeedDemo = options.SeedDemo);
         }
 
+        var appConnectionString = connectionString!;
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp =>
-        {
-            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "opsboard" };
-            dataSource.ConnectionStringBuilder.Options = $"{dataSource.ConnectionStringBuilder.Options} {SessionOptions}".Trim();
-            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
-            return dataSource.Build();
-        });
+        services.AddSingleton(sp => BuildDataSource(appConnectionString, "opsboard", sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(new SchemaOwnerConnection(
+            string.IsNullOrWhiteSpace(migrationConnectionString) ? appConnectionString : migrationConnectionString));
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<OpsBoardOptions>>().Value;
@@ -124,11 +130,18 @@ public static class DataHostingExtensions
         services.AddSingleton<SessionStore>();
         services.AddSingleton<TwoFactor>();
         services.AddSingleton<AccountBootstrap>();
-        services.AddSingleton<DemoSeeder>();
         services.AddSingleton<Audit.AuditQueries>();
         services.AddSingleton<Audit.AuditRetention>();
         services.AddHostedService<DatabaseInitializer>();
         return builder;
+    }
+
+    internal static NpgsqlDataSource BuildDataSource(string connectionString, string name, ILoggerFactory loggerFactory)
+    {
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
+        dataSource.ConnectionStringBuilder.Options = $"{dataSource.ConnectionStringBuilder.Options} {SessionOptions}".Trim();
+        dataSource.UseLoggerFactory(loggerFactory);
+        return dataSource.Build();
     }
 
     /// <summary>The section as the app will see it, or <see cref="OptionsValidationException"/> naming what to fix.</summary>
@@ -166,16 +179,26 @@ public static class DataHostingExtensions
     }
 }
 
-/// <summary>Applies migrations and, on an empty database, seeds the demo county, before the app serves anything.</summary>
+/// <summary>Where the migrations run: the schema owner's connection string, or the app's when no other is configured.</summary>
+public sealed record SchemaOwnerConnection(string ConnectionString);
+
+/// <summary>
+/// Applies migrations and, on an empty database, seeds the demo county, before the app serves anything. Both run as the
+/// schema owner, on a connection opened for start-up only: the seeder's ANALYZE needs the owner too.
+/// </summary>
 sealed class DatabaseInitializer(
-    MigrationRunner migrations, DemoSeeder demo, IOptions<OpsBoardOptions> options, ILogger<DatabaseInitializer> logger) : IHostedService
+    SchemaOwnerConnection owner, PersonalDataProtector protector, TimeProvider time, IOptions<OpsBoardOptions> options,
+    ILoggerFactory loggerFactory) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var applied = await migrations.ApplyAsync(cancellationToken);
+        var logger = loggerFactory.CreateLogger<DatabaseInitializer>();
+        await using var dataSource = DataHostingExtensions.BuildDataSource(owner.ConnectionString, "opsboard-owner", loggerFactory);
+        var applied = await new MigrationRunner(dataSource, loggerFactory.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken);
         logger.LogInformation("Database schema up to date ({Applied} migrations applied now)", applied);
         if (options.Value.SeedDemo)
         {
+            var demo = new DemoSeeder(dataSource, new UserStore(dataSource, time), protector, time, loggerFactory.CreateLogger<DemoSeeder>());
             await demo.SeedIfEmptyAsync(new DemoOptions { Visits = options.Value.DemoVisits, BeforeOpening = options.Value.DemoBeforeOpening }, cancellationToken);
         }
     }

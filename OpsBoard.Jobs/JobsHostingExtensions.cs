@@ -90,7 +90,8 @@ public static class JobsHostingExtensions
                 cluster.CheckinMisfireThreshold = TimeSpan.FromSeconds(20);
             });
             store.UseSystemTextJsonSerializer();
-            store.ProvisionSchema();
+            // The tables come from the migrations (sql/0035), made by the schema owner: the app's role may not create
+            // tables, so the store only checks that they are there (Quartz's default).
         });
         return q;
     }

@@ -34,10 +34,20 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 {
     public const string SuperUser = "opsboard";
 
-    /// <summary>The role the app connects as: owns the app's database and its objects, and nothing else.</summary>
+    /// <summary>
+    /// Owns the app's database, its schema and every object in it, and runs the migrations. No superuser: it cannot
+    /// touch another database or a role. The app never connects as it.
+    /// </summary>
+    public const string OwnerRole = "opsboard_owner";
+
+    /// <summary>
+    /// The role the app connects as: owns nothing, holds only the grants the migrations give it, so it cannot undo the
+    /// append-only protections (re-grant itself DELETE on audit_log, drop a trigger, alter a table).
+    /// </summary>
     public const string AppUser = "opsboard_app";
 
     public const string SuperUserPasswordFile = "opsboard-superuser.password";
+    public const string OwnerPasswordFile = "opsboard-owner.password";
     public const string AppPasswordFile = "opsboard-app.password";
     const string ServerUser = "postgres";
 
@@ -51,6 +61,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     bool stopped;
     int? serverPid;
     string superUserPassword = "";
+    string ownerPassword = "";
     string appPassword = "";
 
     EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger logger, string binDirectory)
@@ -88,7 +99,17 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         Database = database ?? options.Database,
     }.ConnectionString;
 
-    /// <summary>The app's own connection: a role that is not a superuser and owns only the app's database.</summary>
+    /// <summary>The schema owner's connection, for the migrations and the demo seeder at start-up only.</summary>
+    public string OwnerConnectionString(string? database = null) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = OwnerRole,
+        Password = ownerPassword,
+        Database = database ?? options.Database,
+    }.ConnectionString;
+
+    /// <summary>The app's own connection: a role that is not a superuser and owns nothing.</summary>
     public string AppConnectionString(string? database = null) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
@@ -116,6 +137,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
 
         superUserPassword = Secret(SuperUserPasswordFile);
+        ownerPassword = Secret(OwnerPasswordFile);
         appPassword = Secret(AppPasswordFile);
 
         if (TryFindRunningServer(out var runningPort))
@@ -132,7 +154,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         serverPid = ReadPid();
         await WaitForConnectionsAsync(cancellationToken);
         await RequirePasswordsAsync(cancellationToken);
-        await EnsureDatabaseAsync(cancellationToken);
+        await EnsureRolesAsync(cancellationToken);
+        await PrepareDatabaseAsync(options.Database, cancellationToken: cancellationToken);
         logger.LogInformation("Embedded PostgreSQL ready on 127.0.0.1:{Port} in {Elapsed} ms (data: {DataDirectory})",
             Port, started.ElapsedMilliseconds, DataDirectory);
     }
@@ -418,83 +441,133 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
+    /// <summary>The owner and the app role, each with the password kept in this folder; made on first use.</summary>
+    async Task EnsureRolesAsync(CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
         await connection.OpenAsync(cancellationToken);
         await ExecuteAsync(connection, "SET password_encryption = 'scram-sha-256'", cancellationToken);
-        await using (var role = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", connection) { Parameters = { new() { Value = AppUser } } })
+        foreach (var (role, password) in new[] { (OwnerRole, ownerPassword), (AppUser, appPassword) })
         {
-            var verb = await role.ExecuteScalarAsync(cancellationToken) is null ? "CREATE" : "ALTER";
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", connection) { Parameters = { new() { Value = role } } };
+            var verb = await exists.ExecuteScalarAsync(cancellationToken) is null ? "CREATE" : "ALTER";
             await ExecuteAsync(connection,
-                $"{verb} ROLE {AppUser} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{appPassword}'", cancellationToken);
+                $"{verb} ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{password}'", cancellationToken);
         }
 
-        await using var exists = new NpgsqlCommand("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", connection)
-        {
-            Parameters = { new() { Value = options.Database } },
-        };
-        var owner = await exists.ExecuteScalarAsync(cancellationToken) as string;
-        if (owner is null)
-        {
-            await ExecuteAsync(connection, $"CREATE DATABASE \"{options.Database}\" OWNER {AppUser}", cancellationToken);
-        }
-        else if (owner != AppUser)
-        {
-            await HandOverAsync(cancellationToken);
-        }
-
-        await ExecuteAsync(connection, $"REVOKE ALL ON DATABASE \"{options.Database}\" FROM PUBLIC", cancellationToken);
-        await ExecuteAsync(connection, $"GRANT CONNECT, TEMPORARY ON DATABASE \"{options.Database}\" TO {AppUser}", cancellationToken);
+        // Neither role may act as the other: a membership would hand the app the owner's rights through SET ROLE.
+        await ExecuteAsync(connection, $"""
+            DO $$
+            BEGIN
+                IF pg_has_role('{AppUser}', '{OwnerRole}', 'MEMBER') THEN
+                    REVOKE {OwnerRole} FROM {AppUser};
+                END IF;
+                IF pg_has_role('{OwnerRole}', '{AppUser}', 'MEMBER') THEN
+                    REVOKE {AppUser} FROM {OwnerRole};
+                END IF;
+            END $$
+            """, cancellationToken);
     }
 
     /// <summary>
-    /// A database made before the app had its own role: the app role takes over the database and every object in it,
-    /// tables first (their identity sequences follow them), then the sequences left, routines, types and schemas.
+    /// A database of the cluster as the app needs it: made (from <paramref name="template"/> when given) and owned by
+    /// <see cref="OwnerRole"/>, with the app role allowed to connect and nobody else. A database made by an earlier
+    /// version, where the app role (or before it the superuser) owns the database and its objects, is handed over to
+    /// the owner here; the migrations then give the app role its grants. Idempotent: run at every start.
     /// </summary>
-    async Task HandOverAsync(CancellationToken cancellationToken)
+    public async Task PrepareDatabaseAsync(string database, string? template = null, CancellationToken cancellationToken = default)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString());
+        await using (var connection = new NpgsqlConnection(ConnectionString("postgres")))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var exists = new NpgsqlCommand("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", connection)
+            {
+                Parameters = { new() { Value = database } },
+            };
+            var owner = await exists.ExecuteScalarAsync(cancellationToken) as string;
+            if (owner is null)
+            {
+                await ExecuteAsync(connection,
+                    $"CREATE DATABASE \"{database}\" OWNER {OwnerRole}" + (template is null ? "" : $" TEMPLATE \"{template}\""), cancellationToken);
+            }
+            else if (owner != OwnerRole)
+            {
+                await ExecuteAsync(connection, $"ALTER DATABASE \"{database}\" OWNER TO {OwnerRole}", cancellationToken);
+            }
+
+            await ExecuteAsync(connection, $"REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC", cancellationToken);
+            await ExecuteAsync(connection, $"REVOKE ALL ON DATABASE \"{database}\" FROM {AppUser}", cancellationToken);
+            await ExecuteAsync(connection, $"GRANT CONNECT, TEMPORARY ON DATABASE \"{database}\" TO {AppUser}", cancellationToken);
+        }
+
+        await HandOverAsync(database, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every object of the database not owned by <see cref="OwnerRole"/> passes to it: tables first (their identity
+    /// sequences follow them), then the sequences left, routines, types and schemas. ALTER … OWNER moves the old owner's
+    /// privileges to the new owner, so the app role keeps none of what it held as owner: the migrations' grants (sql/0035)
+    /// are all it has afterwards.
+    /// </summary>
+    async Task HandOverAsync(string database, CancellationToken cancellationToken)
+    {
+        const string userSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+        // Not pooled: an idle connection left behind would keep the database from serving as a template.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString(database)) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
+        await using (var foreign = new NpgsqlCommand($"""
+            SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE {userSchemas} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND pg_get_userbyid(c.relowner) <> '{OwnerRole}')
+                 + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                    WHERE {userSchemas} AND pg_get_userbyid(p.proowner) <> '{OwnerRole}')
+                 + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                    WHERE {userSchemas} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND t.typrelid = 0))
+                      AND pg_get_userbyid(t.typowner) <> '{OwnerRole}')
+                 + (SELECT count(*) FROM pg_namespace n
+                    WHERE {userSchemas} AND pg_get_userbyid(n.nspowner) NOT IN ('{OwnerRole}', 'pg_database_owner'))
+            """, connection))
+        {
+            if ((long)(await foreign.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                return;
+            }
+        }
+
         await ExecuteAsync(connection, $$"""
-            ALTER DATABASE "{{options.Database}}" OWNER TO {{AppUser}};
             DO $$
             DECLARE r record;
             BEGIN
                 FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-                           AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND pg_get_userbyid(c.relowner) <> '{{AppUser}}'
+                         WHERE {{userSchemas}} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND pg_get_userbyid(c.relowner) <> '{{OwnerRole}}'
                 LOOP
-                    EXECUTE format('ALTER %s %s OWNER TO {{AppUser}}',
+                    EXECUTE format('ALTER %s %s OWNER TO {{OwnerRole}}',
                         CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.name);
                 END LOOP;
                 FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-                           AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> '{{AppUser}}'
+                         WHERE {{userSchemas}} AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> '{{OwnerRole}}'
                 LOOP
-                    EXECUTE format('ALTER SEQUENCE %s OWNER TO {{AppUser}}', r.name);
+                    EXECUTE format('ALTER SEQUENCE %s OWNER TO {{OwnerRole}}', r.name);
                 END LOOP;
                 FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-                           AND pg_get_userbyid(p.proowner) <> '{{AppUser}}'
+                         WHERE {{userSchemas}} AND pg_get_userbyid(p.proowner) <> '{{OwnerRole}}'
                 LOOP
-                    EXECUTE format('ALTER ROUTINE %s OWNER TO {{AppUser}}', r.name);
+                    EXECUTE format('ALTER ROUTINE %s OWNER TO {{OwnerRole}}', r.name);
                 END LOOP;
                 FOR r IN SELECT t.oid::regtype AS name, t.typtype FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-                           AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND t.typrelid = 0)) AND pg_get_userbyid(t.typowner) <> '{{AppUser}}'
+                         WHERE {{userSchemas}} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND t.typrelid = 0))
+                           AND pg_get_userbyid(t.typowner) <> '{{OwnerRole}}'
                 LOOP
-                    EXECUTE format('ALTER %s %s OWNER TO {{AppUser}}', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, r.name);
+                    EXECUTE format('ALTER %s %s OWNER TO {{OwnerRole}}', CASE r.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, r.name);
                 END LOOP;
-                FOR r IN SELECT nspname FROM pg_namespace
-                         WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_%'
-                           AND pg_get_userbyid(nspowner) NOT IN ('{{AppUser}}', 'pg_database_owner')
+                FOR r IN SELECT n.nspname FROM pg_namespace n
+                         WHERE {{userSchemas}} AND pg_get_userbyid(n.nspowner) NOT IN ('{{OwnerRole}}', 'pg_database_owner')
                 LOOP
-                    EXECUTE format('ALTER SCHEMA %I OWNER TO {{AppUser}}', r.nspname);
+                    EXECUTE format('ALTER SCHEMA %I OWNER TO {{OwnerRole}}', r.nspname);
                 END LOOP;
             END $$;
             """, cancellationToken);
-        logger.LogInformation("The database {Database} and its objects now belong to the role {Role}, which is not a superuser", options.Database, AppUser);
+        logger.LogInformation("The database {Database} and its objects now belong to the role {Owner}; the app's role {App} owns nothing",
+            database, OwnerRole, AppUser);
     }
 
     public async ValueTask DisposeAsync()

@@ -39,14 +39,18 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
         await connection.ExecuteAsync("SELECT pg_advisory_lock(@LockKey)", new { LockKey });
         try
         {
-            await connection.ExecuteAsync("""
-                CREATE TABLE IF NOT EXISTS schema_migration (
-                    version     int PRIMARY KEY,
-                    name        text NOT NULL,
-                    checksum    text NOT NULL,
-                    applied_at  timestamptz NOT NULL DEFAULT now()
-                )
-                """);
+            // Only when missing: a role that may not create tables (the app's, on an up-to-date database) still gets through.
+            if (!await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('schema_migration') IS NOT NULL"))
+            {
+                await connection.ExecuteAsync("""
+                    CREATE TABLE IF NOT EXISTS schema_migration (
+                        version     int PRIMARY KEY,
+                        name        text NOT NULL,
+                        checksum    text NOT NULL,
+                        applied_at  timestamptz NOT NULL DEFAULT now()
+                    )
+                    """);
+            }
             var applied = (await connection.QueryAsync<(int Version, string Name, string Checksum)>(
                 "SELECT version, name, checksum FROM schema_migration ORDER BY version")).ToDictionary(m => m.Version);
 
@@ -65,7 +69,11 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
                 }
                 catch (PostgresException e)
                 {
-                    throw new MigrationException($"Migration {migration.Name} failed and was rolled back: {e.MessageText} (line {LineOf(migration.Sql, e.Position)})");
+                    var hint = e.SqlState is PostgresErrorCodes.InsufficientPrivilege
+                        ? $" Migrations run as the schema owner: set ConnectionStrings:{DataHostingExtensions.MigrationConnectionStringName} to the owner's connection."
+                        : "";
+                    throw new MigrationException(
+                        $"Migration {migration.Name} failed and was rolled back: {e.MessageText} (line {LineOf(migration.Sql, e.Position)}).{hint}");
                 }
 
                 await connection.ExecuteAsync(

@@ -40,7 +40,8 @@ public sealed class ClusteredSchedulerTests(DatabaseFixture db) : IClassFixture<
     [Fact]
     public async Task Trigger_TwoNodesOnOneDatabase_FiresOnce()
     {
-        await using (var connection = await db.DataSource.OpenConnectionAsync())
+        // DDL is the schema owner's; its default privileges give the app's role the table's rows.
+        await using (var connection = await db.OwnerDataSource.OpenConnectionAsync())
         {
             await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS job_firing (run text NOT NULL, node text NOT NULL)");
         }

@@ -89,6 +89,7 @@ public class AppFixture : IAsyncLifetime
         configuration["OpsBoard:DemoBeforeOpening"] = "true";
         configuration["OpsBoard:LoginAttemptsPerMinute"] = "100000";
         configuration["ConnectionStrings:OpsBoard"] = Database.ConnectionString;
+        configuration["ConnectionStrings:OpsBoardMigrations"] = Database.OwnerConnectionString;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:KeyRingKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");

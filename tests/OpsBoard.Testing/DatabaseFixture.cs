@@ -9,6 +9,7 @@ public class DatabaseFixture : IAsyncLifetime
 {
     readonly string template;
     NpgsqlDataSource? dataSource;
+    NpgsqlDataSource? ownerDataSource;
 
     public DatabaseFixture() : this(TestCluster.EmptyTemplate)
     {
@@ -16,9 +17,15 @@ public class DatabaseFixture : IAsyncLifetime
 
     protected DatabaseFixture(string template) => this.template = template;
 
+    /// <summary>The app's role (opsboard_app), which owns nothing: what the app itself connects as.</summary>
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>The schema owner (opsboard_owner), which runs the migrations: for a test's DDL set-up only.</summary>
+    public string OwnerConnectionString => TestCluster.OwnerConnectionString(ConnectionString);
+
     public NpgsqlDataSource DataSource => dataSource ?? throw new InvalidOperationException("Not initialized");
+
+    public NpgsqlDataSource OwnerDataSource => ownerDataSource ??= NpgsqlDataSource.Create(OwnerConnectionString);
 
     public async Task InitializeAsync()
     {
@@ -32,6 +39,11 @@ public class DatabaseFixture : IAsyncLifetime
         if (dataSource is not null)
         {
             await dataSource.DisposeAsync();
+        }
+
+        if (ownerDataSource is not null)
+        {
+            await ownerDataSource.DisposeAsync();
         }
 
         await TestCluster.DropDatabaseAsync(ConnectionString);

@@ -26,6 +26,7 @@ public sealed partial class FreshInstallAppFixture() : AppFixture(new DatabaseFi
     protected override void Configure(IConfiguration configuration)
     {
         configuration["ConnectionStrings:OpsBoard"] = Database.ConnectionString;
+        configuration["ConnectionStrings:OpsBoardMigrations"] = Database.OwnerConnectionString;
         configuration["OpsBoard:PersonalDataKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:KeyRingKey"] = TestCluster.PersonalDataKey;
         configuration["OpsBoard:DataDirectory"] = Path.Combine(TestCluster.Root, "app");

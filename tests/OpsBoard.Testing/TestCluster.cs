@@ -66,7 +66,10 @@ public static class TestCluster
         return started;
     }
 
-    /// <summary>Creates a fresh database copied from a template, building the template on first use.</summary>
+    /// <summary>
+    /// Creates a fresh database copied from a template, building the template on first use; returns the app role's
+    /// connection string (opsboard_app, owning nothing), so every test runs under the grants production has.
+    /// </summary>
     public static async Task<string> CreateDatabaseAsync(string template)
     {
         var cluster = await ServerAsync();
@@ -78,15 +81,26 @@ public static class TestCluster
                 await BuildTemplateAsync(cluster, template);
             }
 
+            // Made as production makes its database: owned by the schema owner, the app connecting as its own role.
             var name = $"t_{Guid.NewGuid():N}";
-            await ExecuteAsync(cluster, $"CREATE DATABASE {name} TEMPLATE {template}");
-            return cluster.ConnectionString(name);
+            await cluster.PrepareDatabaseAsync(name, template);
+            return cluster.AppConnectionString(name);
         }
         finally
         {
             Gate.Release();
         }
     }
+
+    /// <summary>The schema owner's connection to the same database, for a test that sets up what only the owner may.</summary>
+    public static string OwnerConnectionString(string connectionString) =>
+        Started.OwnerConnectionString(new NpgsqlConnectionStringBuilder(connectionString).Database);
+
+    /// <summary>The cluster superuser's connection to the same database, for a test that plays an attacker beyond the app.</summary>
+    public static string SuperUserConnectionString(string connectionString) =>
+        Started.ConnectionString(new NpgsqlConnectionStringBuilder(connectionString).Database);
+
+    static EmbeddedPostgres Started => server ?? throw new InvalidOperationException("The cluster has not started");
 
     public static async Task DropDatabaseAsync(string connectionString)
     {
@@ -98,12 +112,13 @@ public static class TestCluster
     /// <summary>Migrates (and seeds) through the app's own start-up path: the data services' hosted initializer.</summary>
     static async Task BuildTemplateAsync(EmbeddedPostgres cluster, string template)
     {
-        await ExecuteAsync(cluster, $"CREATE DATABASE {template}");
+        await cluster.PrepareDatabaseAsync(template);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:OpsBoard"] = cluster.ConnectionString(template),
+            ["ConnectionStrings:OpsBoard"] = cluster.AppConnectionString(template),
+            ["ConnectionStrings:OpsBoardMigrations"] = cluster.OwnerConnectionString(template),
             ["OpsBoard:PersonalDataKey"] = PersonalDataKey,
             ["OpsBoard:SeedDemo"] = (template == DemoTemplate).ToString(),
             ["OpsBoard:DemoVisits"] = DemoVisits.ToString(System.Globalization.CultureInfo.InvariantCulture),

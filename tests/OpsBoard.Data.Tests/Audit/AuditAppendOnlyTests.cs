@@ -7,8 +7,9 @@ using OpsBoard.Data.Postgres;
 namespace OpsBoard.Data.Tests.Audit;
 
 /// <summary>
-/// The operation log is append-only for the app's own role (opsboard_app), migrated the way the embedded app migrates:
-/// as that role, owning its database. Only <c>audit_purge</c> removes rows, and never rows younger than six months.
+/// The operation log is append-only for the app's own role (opsboard_app), on a database made and migrated the way the
+/// embedded app makes it: owned and migrated by opsboard_owner. Only <c>audit_purge</c> removes rows, and never rows
+/// younger than six months.
 /// </summary>
 public sealed class AuditAppendOnlyTests : IAsyncLifetime
 {
@@ -21,14 +22,13 @@ public sealed class AuditAppendOnlyTests : IAsyncLifetime
         DapperSetup.Configure();
         server = await TestCluster.ServerAsync();
         database = $"t_app_{Guid.NewGuid():N}";
-        await using (var admin = new NpgsqlConnection(server.ConnectionString("postgres")))
+        await server.PrepareDatabaseAsync(database);
+        await using (var owner = NpgsqlDataSource.Create(server.OwnerConnectionString(database)))
         {
-            await admin.OpenAsync();
-            await admin.ExecuteAsync($"CREATE DATABASE {database} OWNER {EmbeddedPostgres.AppUser}");
+            await new MigrationRunner(owner, NullLogger<MigrationRunner>.Instance).ApplyAsync();
         }
 
         app = NpgsqlDataSource.Create(server.AppConnectionString(database));
-        await new MigrationRunner(app, NullLogger<MigrationRunner>.Instance).ApplyAsync();
     }
 
     public async Task DisposeAsync()

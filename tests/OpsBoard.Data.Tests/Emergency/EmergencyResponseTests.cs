@@ -207,7 +207,8 @@ public sealed class EmergencyResponseTests(DatabaseFixture db) : IClassFixture<D
         var launched = await s.Responses.LaunchAsync(s.Duty, s.Launch());
         await s.Responses.AcknowledgeAsync(s.Head, launched.EmergencyId);
         Assert.Null(await s.Queries.BrokenAtAsync(launched.EmergencyId));
-        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using var connection = new NpgsqlConnection(TestCluster.SuperUserConnectionString(db.ConnectionString));
+        await connection.OpenAsync();
 
         // What only a superuser can do: switch triggers off for the session and rewrite history.
         await using (var transaction = await connection.BeginTransactionAsync())
@@ -228,7 +229,8 @@ public sealed class EmergencyResponseTests(DatabaseFixture db) : IClassFixture<D
         var s = await EmergencyScenario.CreateAsync(db.DataSource);
         var launched = await s.Responses.LaunchAsync(s.Duty, s.Launch());
         await s.Responses.AcknowledgeAsync(s.Head, launched.EmergencyId);
-        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using var connection = new NpgsqlConnection(TestCluster.SuperUserConnectionString(db.ConnectionString));
+        await connection.OpenAsync();
 
         await using (var transaction = await connection.BeginTransactionAsync())
         {

@@ -7,7 +7,8 @@ namespace OpsBoard.Data.Tests.Postgres;
 
 public sealed class MigrationRunnerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    MigrationRunner Runner(NpgsqlDataSource? dataSource = null) => new(dataSource ?? db.DataSource, NullLogger<MigrationRunner>.Instance);
+    // Migrations run as the schema owner, as the app's start-up runs them.
+    MigrationRunner Runner(NpgsqlDataSource? dataSource = null) => new(dataSource ?? db.OwnerDataSource, NullLogger<MigrationRunner>.Instance);
 
     [Fact]
     public async Task ApplyAsync_MigratedDatabase_AppliesNothingAndReportsUpToDate()
@@ -52,7 +53,7 @@ public sealed class MigrationRunnerTests(DatabaseFixture db) : IClassFixture<Dat
 
         var error = await Assert.ThrowsAsync<MigrationException>(() => Runner().ApplyAsync(extra));
 
-        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using var connection = await db.OwnerDataSource.OpenConnectionAsync();
         Assert.Contains("9002_bad.sql failed", error.Message);
         Assert.True(await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('migration_probe_good') IS NOT NULL"));
         Assert.False(await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('migration_probe_bad') IS NOT NULL"));
@@ -65,17 +66,33 @@ public sealed class MigrationRunnerTests(DatabaseFixture db) : IClassFixture<Dat
     {
         var server = await TestCluster.ServerAsync();
         var name = $"m_{Guid.NewGuid():N}";
-        await using (var admin = new NpgsqlConnection(server.ConnectionString("postgres")))
-        {
-            await admin.ExecuteAsync($"CREATE DATABASE {name}");
-        }
-
-        await using var dataSource = NpgsqlDataSource.Create(server.ConnectionString(name));
+        await server.PrepareDatabaseAsync(name);
+        await using var dataSource = NpgsqlDataSource.Create(server.OwnerConnectionString(name));
 
         var counts = await Task.WhenAll(Runner(dataSource).ApplyAsync(), Runner(dataSource).ApplyAsync());
 
         await using var connection = await dataSource.OpenConnectionAsync();
         Assert.Equal(MigrationRunner.Embedded.Count, counts.Sum());
         Assert.Equal(MigrationRunner.Embedded.Count, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM schema_migration"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_AsAppRoleOnAnUpToDateDatabase_AppliesNothing()
+    {
+        var applied = await Runner(db.DataSource).ApplyAsync();
+
+        Assert.Equal(0, applied);
+        Assert.True((await Runner(db.DataSource).StatusAsync()).UpToDate);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_AsAppRoleWithAPendingFile_RefusesAndNamesTheOwnersConnection()
+    {
+        var extra = MigrationRunner.Embedded.Concat([new Migration(9101, "9101_probe.sql", "CREATE TABLE migration_probe_app (id int);")]).ToList();
+
+        var error = await Assert.ThrowsAsync<MigrationException>(() => Runner(db.DataSource).ApplyAsync(extra));
+
+        Assert.Contains("permission denied", error.Message);
+        Assert.Contains("ConnectionStrings:OpsBoardMigrations", error.Message);
     }
 }

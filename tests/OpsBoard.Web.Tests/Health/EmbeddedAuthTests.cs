@@ -23,6 +23,7 @@ public sealed class EmbeddedAuthTests(EmbeddedAppFixture app) : IClassFixture<Em
         foreach (var file in new[]
         {
             Path.Combine(Server.DataDirectory, EmbeddedPostgres.SuperUserPasswordFile),
+            Path.Combine(Server.DataDirectory, EmbeddedPostgres.OwnerPasswordFile),
             Path.Combine(Server.DataDirectory, EmbeddedPostgres.AppPasswordFile),
         })
         {
@@ -65,7 +66,7 @@ public sealed class EmbeddedAuthTests(EmbeddedAppFixture app) : IClassFixture<Em
     }
 
     [Fact]
-    public async Task App_ConnectsAsNonSuperuserOwningOnlyItsDatabase()
+    public async Task App_ConnectsAsNonSuperuserOwningNothing()
     {
         await using var connection = await app.DataSource.OpenConnectionAsync();
 
@@ -75,10 +76,14 @@ public sealed class EmbeddedAuthTests(EmbeddedAppFixture app) : IClassFixture<Em
         Assert.False(super);
         Assert.False(createRole);
         Assert.False(createDb);
+        // The schema owner migrated and seeded this fresh directory; the app's role owns nothing in it.
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("""
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> current_user
+            WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> 'opsboard_owner'
             """));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_class WHERE relowner = 'opsboard_app'::regrole"));
+        Assert.Equal("opsboard_owner", await connection.ExecuteScalarAsync<string>(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"));
         Assert.True(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") > 10);
         var denied = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteScalarAsync<string>("SELECT rolpassword FROM pg_authid LIMIT 1"));
         Assert.Equal("42501", denied.SqlState);
