@@ -51,15 +51,16 @@ public sealed class MetricsExport(MetricsQueries metrics, TimeProvider time)
         {
             month = await ReadAsync(export, (kpi, item, names) =>
             {
+                // Everything but the code repeats down its column: shared strings.
                 sheet.StartRow();
-                sheet.Text(kpi.Name);
+                sheet.Label(kpi.Name);
                 sheet.Text(item.Code);
-                sheet.Text(KpiItemKind.Labels.Label(item.ItemKind));
+                sheet.Label(KpiItemKind.Labels.Label(item.ItemKind));
                 sheet.Date(WallClock(item.At));
-                sheet.Text(item.InNumerator ? "是" : "否");
+                sheet.Label(item.InNumerator ? "是" : "否");
                 foreach (var (dimension, _) in MetricsQueries.Dimensions)
                 {
-                    sheet.Text(Label(item, dimension, names));
+                    sheet.Label(Label(item, dimension, names));
                 }
 
                 sheet.Number(item.Value, XlsxStreamWriter.DecimalStyle);

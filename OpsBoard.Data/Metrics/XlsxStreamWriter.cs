@@ -11,7 +11,9 @@ namespace OpsBoard.Data.Metrics;
 /// bounded memory. The SDK builds the package (content types, relationships, workbook, styles) with empty sheets;
 /// the sheets themselves are then streamed into a zip opened in create mode. Writing the sheets through the SDK's own
 /// package instead keeps every sheet's uncompressed XML in memory until the end (System.IO.Packaging opens the zip in
-/// update mode: dotnet/Open-XML-SDK#807), about 200 MB for 100,000 rows.
+/// update mode: dotnet/Open-XML-SDK#807), about 200 MB for 100,000 rows. Values that repeat down a column (a KPI's name,
+/// a unit, 是/否) go to the shared-string table, written last: a cell then holds an index instead of its text, which
+/// halves the XML to write and compress; values of their own (a matter code) stay inline.
 /// </summary>
 public sealed class XlsxStreamWriter : IDisposable
 {
@@ -22,11 +24,14 @@ public sealed class XlsxStreamWriter : IDisposable
 
     readonly ZipArchive zip;
     readonly Dictionary<string, string> sheetEntries;
+    readonly string sharedStringsEntry;
+    readonly Dictionary<string, int> sharedStrings = new(StringComparer.Ordinal);
 
-    XlsxStreamWriter(ZipArchive zip, Dictionary<string, string> sheetEntries)
+    XlsxStreamWriter(ZipArchive zip, Dictionary<string, string> sheetEntries, string sharedStringsEntry)
     {
         this.zip = zip;
         this.sheetEntries = sheetEntries;
+        this.sharedStringsEntry = sharedStringsEntry;
     }
 
     /// <summary>Starts a workbook of the named sheets, in that order; each is then written once with <see cref="Sheet"/>.</summary>
@@ -34,10 +39,14 @@ public sealed class XlsxStreamWriter : IDisposable
     {
         var skeleton = new MemoryStream();
         var entries = new Dictionary<string, string>();
+        string sharedStringsEntry;
         using (var document = SpreadsheetDocument.Create(skeleton, SpreadsheetDocumentType.Workbook))
         {
             var workbook = document.AddWorkbookPart();
             workbook.AddNewPart<WorkbookStylesPart>().Stylesheet = Styles();
+            var sharedStringsPart = workbook.AddNewPart<SharedStringTablePart>();
+            sharedStringsPart.SharedStringTable = new SharedStringTable();
+            sharedStringsEntry = sharedStringsPart.Uri.OriginalString.TrimStart('/');
             var sheets = new Sheets();
             for (var i = 0; i < sheetNames.Count; i++)
             {
@@ -54,7 +63,7 @@ public sealed class XlsxStreamWriter : IDisposable
         var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
         using (var package = new ZipArchive(skeleton, ZipArchiveMode.Read))
         {
-            foreach (var entry in package.Entries.Where(e => !entries.ContainsValue(e.FullName)))
+            foreach (var entry in package.Entries.Where(e => !entries.ContainsValue(e.FullName) && e.FullName != sharedStringsEntry))
             {
                 using var from = entry.Open();
                 using var to = zip.CreateEntry(entry.FullName, CompressionLevel.Fastest).Open();
@@ -62,14 +71,33 @@ public sealed class XlsxStreamWriter : IDisposable
             }
         }
 
-        return new XlsxStreamWriter(zip, entries);
+        return new XlsxStreamWriter(zip, entries, sharedStringsEntry);
     }
 
     /// <summary>Opens one sheet: frozen header row in <paramref name="columns"/> order, widths in characters.</summary>
     public SheetWriter Sheet(string name, IReadOnlyList<(string Header, double Width)> columns, bool selected = false) =>
-        new(zip.CreateEntry(sheetEntries[name], CompressionLevel.Fastest).Open(), columns, selected);
+        new(zip.CreateEntry(sheetEntries[name], CompressionLevel.Fastest).Open(), columns, selected, sharedStrings);
 
-    public void Dispose() => zip.Dispose();
+    /// <summary>Writes the shared-string table, in the order the sheets first used each value, and closes the file.</summary>
+    public void Dispose()
+    {
+        using (var entry = zip.CreateEntry(sharedStringsEntry, CompressionLevel.Fastest).Open())
+        using (var writer = OpenXmlWriter.Create(entry))
+        {
+            writer.WriteStartDocument();
+            writer.WriteStartElement(new SharedStringTable { Count = (uint)sharedStrings.Count, UniqueCount = (uint)sharedStrings.Count });
+            var item = new SharedStringItem(new Text());
+            foreach (var value in sharedStrings.OrderBy(s => s.Value).Select(s => s.Key))
+            {
+                item.Text!.Text = value;
+                writer.WriteElement(item);
+            }
+
+            writer.WriteEndElement();
+        }
+
+        zip.Dispose();
+    }
 
     static Stylesheet Styles() => new(
         new NumberingFormats(
@@ -110,10 +138,13 @@ public sealed class XlsxStreamWriter : IDisposable
         readonly Cell textCell;
         readonly Cell emptyCell = new();
         readonly Dictionary<uint, Cell> numberCells = [];
+        readonly Cell sharedCell = new() { DataType = CellValues.SharedString, CellValue = new CellValue("0") };
+        readonly Dictionary<string, int> sharedStrings;
 
-        internal SheetWriter(Stream entry, IReadOnlyList<(string Header, double Width)> columns, bool selected)
+        internal SheetWriter(Stream entry, IReadOnlyList<(string Header, double Width)> columns, bool selected, Dictionary<string, int> sharedStrings)
         {
             this.entry = entry;
+            this.sharedStrings = sharedStrings;
             textCell = new Cell { DataType = CellValues.InlineString, InlineString = new InlineString(text) };
             writer = OpenXmlWriter.Create(entry);
             writer.WriteStartDocument();
@@ -159,6 +190,25 @@ public sealed class XlsxStreamWriter : IDisposable
             text.Text = value;
             textCell.StyleIndex = style == 0 ? null : style;
             writer.WriteElement(textCell);
+        }
+
+        /// <summary>A value that repeats down its column, written once in the shared-string table and here by its index.</summary>
+        public void Label(string? value)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                writer.WriteElement(emptyCell);
+                return;
+            }
+
+            if (!sharedStrings.TryGetValue(value, out var index))
+            {
+                index = sharedStrings.Count;
+                sharedStrings[value] = index;
+            }
+
+            sharedCell.CellValue!.Text = index.ToString(CultureInfo.InvariantCulture);
+            writer.WriteElement(sharedCell);
         }
 
         public void Number(double? value, uint style = 0)

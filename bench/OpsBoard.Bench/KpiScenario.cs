@@ -43,6 +43,8 @@ public sealed class KpiScenario(BenchOptions options, Results results)
             // Index-only scans stay: no period query can use one (each needs columns outside its index), while the per-row
             // probes of a matter's visits or a visit's evaluation would otherwise turn into a scan per row.
             Options = "-c enable_indexscan=off -c enable_bitmapscan=off",
+            // A plain scan per matter of a month takes minutes at a million visits: no timeout on the baseline.
+            CommandTimeout = 0,
         }.ConnectionString);
         var centerId = await indexed.OpenConnection().ExecuteScalarAsync<int>("SELECT center_id FROM app_user WHERE login = 'stats'");
         var scope = MetricsScope.Center(centerId);

@@ -246,11 +246,16 @@ public sealed class MetricsExportTests(DemoDatabaseFixture db) : IClassFixture<D
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM metric_export WHERE user_id = @UserId", new { s.Director.UserId }));
     }
 
+    /// <summary>The sheet's rows, a shared-string cell read as Excel reads it: as an inline string of the table's text.</summary>
     static List<Cell[]> Rows(WorkbookPart workbook, string sheet)
     {
         var id = workbook.Workbook.Sheets!.Elements<Sheet>().Single(sh => sh.Name == sheet).Id!.Value!;
         var part = (WorksheetPart)workbook.GetPartById(id);
-        return [.. part.Worksheet.Descendants<Row>().Select(r => r.Elements<Cell>().ToArray())];
+        var shared = workbook.SharedStringTablePart?.SharedStringTable.Elements<SharedStringItem>().Select(i => i.InnerText).ToList() ?? [];
+        Cell Resolved(Cell cell) => cell.DataType?.Value == CellValues.SharedString
+            ? new Cell { DataType = CellValues.InlineString, InlineString = new InlineString(new Text(shared[int.Parse(cell.CellValue!.Text, CultureInfo.InvariantCulture)])) }
+            : cell;
+        return [.. part.Worksheet.Descendants<Row>().Select(r => r.Elements<Cell>().Select(Resolved).ToArray())];
     }
 
     static string Text(Cell cell) => cell.InlineString?.InnerText ?? "";
