@@ -100,12 +100,12 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
                 return rolled;
             }
 
-            var figures = await CountAllAsync(connection, scope, months);
+            var figures = await CountAllAsync(scope, months);
             await KpiRollups.WriteAsync(connection, null, scope.CenterId, month, figures, months.Closed, Today, await KpiRollups.LatestEventAsync(connection, scope.CenterId));
             return figures;
         }
 
-        return await CountAllAsync(connection, scope, months);
+        return await CountAllAsync(scope, months);
     }
 
     /// <summary>
@@ -119,7 +119,7 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
         var through = await KpiRollups.LatestEventAsync(connection, centerId);
         var today = Today;
         var scope = MetricsScope.Center(centerId);
-        var figures = await CountAllAsync(connection, scope, await MonthsAsync(connection, centerId, new DateOnly(today.Year, today.Month, 1)));
+        var figures = await CountAllAsync(scope, await MonthsAsync(connection, centerId, new DateOnly(today.Year, today.Month, 1)));
         await KpiRollups.WriteAsync(connection, null, centerId, new DateOnly(today.Year, today.Month, 1), figures, frozen: false, today, through);
         return figures;
     }
@@ -140,20 +140,25 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
             month == new DateOnly(Today.Year, Today.Month, 1));
     }
 
-    async Task<IReadOnlyList<KpiFigure>> CountAllAsync(NpgsqlConnection connection, MetricsScope scope, FigureMonths months)
+    /// <summary>How many KPIs are counted at once: each is an independent query, so the wait is a few of them, not the sum.</summary>
+    const int CountedAtOnce = 4;
+
+    async Task<IReadOnlyList<KpiFigure>> CountAllAsync(MetricsScope scope, FigureMonths months)
     {
-        var figures = new List<KpiFigure>();
-        foreach (var kpi in Kpis.All)
-        {
-            double? lastYear = null;
-            if (kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear)
+        var figures = new KpiFigure[Kpis.All.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, Kpis.All.Count), new ParallelOptions { MaxDegreeOfParallelism = CountedAtOnce },
+            async (i, cancellationToken) =>
             {
-                lastYear = (await CountAsync(connection, null, scope, kpi, months.LastYear, months.LastYearClosed)).Value;
-            }
+                var kpi = Kpis.All[i];
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                double? lastYear = null;
+                if (kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear)
+                {
+                    lastYear = (await CountAsync(connection, null, scope, kpi, months.LastYear, months.LastYearClosed)).Value;
+                }
 
-            figures.Add(await CountAsync(connection, null, scope, kpi, months.Period, months.Closed, lastYear));
-        }
-
+                figures[i] = await CountAsync(connection, null, scope, kpi, months.Period, months.Closed, lastYear);
+            });
         return figures;
     }
 
