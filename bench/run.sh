@@ -2,7 +2,7 @@
 # The benchmark harness: builds in Release, starts the board on its own embedded database of each chosen size, runs
 # the scenarios against it and prints one table per scenario, with ratios between figures measured in this run.
 #
-#   bash bench/run.sh [live] [pages] [startup] [load] [kpi] [slips]   (no argument: all six)
+#   bash bench/run.sh [live] [pages] [startup] [load] [kpi] [slips] [login]   (no argument: all seven)
 #
 # Settings (environment):
 #   VISITS="100000 1000000"   demo sizes for pages, start-up, load, kpi and slips (default 100000; slips alone: 100000
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(live pages startup load kpi slips)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(live pages startup load kpi slips login)
 wants() { local s; for s in "${scenarios[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 default_sizes=100000
 [ "${scenarios[*]}" != "slips" ] || default_sizes="100000 300000"
@@ -49,7 +49,8 @@ start_app() {
     port=$(free_port); pg_port=$(free_port)
     started=$(now)
     (cd "$root/OpsBoard.Web" && exec dotnet bin/Release/net10.0/OpsBoard.Web.dll --OpsBoard:DataDirectory="$data" \
-        --OpsBoard:Port="$port" --OpsBoard:PostgresPort="$pg_port" --visits "$visits") >>"$data.log" 2>&1 &
+        --OpsBoard:Port="$port" --OpsBoard:PostgresPort="$pg_port" --visits "$visits" \
+        --OpsBoard:LoginAttemptsPerMinute=100000) >>"$data.log" 2>&1 &
     app_pid=$!
     app_url="http://127.0.0.1:$port"
     until curl -fsS -o /dev/null "$app_url/account/login" 2>/dev/null; do
@@ -86,6 +87,7 @@ for visits in "${sizes[@]}"; do
     fi
     if wants pages; then bench pages --url "$app_url" --db "$db" --size "$visits" --repeat "${REPEAT:-10}"; fi
     if wants slips; then bench slips --db "$db" --size "$visits" --repeat "${REPEAT:-10}"; fi
+    if wants login; then bench login --url "$app_url" --size "$visits" --repeat "${REPEAT:-10}"; fi
     if wants kpi; then bench kpi --url "$app_url" --db "$db" --size "$visits" --repeat "${REPEAT:-10}" --baseline "${BASELINE:-1}"; fi
     if wants live && [ $first = 1 ]; then
         bench live --url "$app_url" --db "$db" --pid "$app_pid" --screens "${SCREENS:-1,10,100,1000}" --events "${EVENTS:-20}"

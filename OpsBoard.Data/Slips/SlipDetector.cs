@@ -72,7 +72,6 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
             ),
             hit AS (
                 SELECT c.id AS visit_id, c.matter_id, c.arrived_at, r.trigger, r.id AS rule_id,
-                       (SELECT count(*) FROM visit w WHERE w.matter_id = c.matter_id AND (w.arrived_at, w.id) <= (c.arrived_at, c.id))::int AS visit_count,
                        c.headcount, c.level, c.behaviours, r.threshold
                 FROM candidate c
                 CROSS JOIN LATERAL (
@@ -86,7 +85,9 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
                 SELECT h.*
                 FROM hit h
                 WHERE CASE h.trigger
-                        WHEN 'repeat' THEN h.visit_count >= h.threshold
+                        -- Counted for this trigger only: the other three never need a matter's visits.
+                        WHEN 'repeat' THEN (SELECT count(*) FROM visit w
+                                            WHERE w.matter_id = h.matter_id AND (w.arrived_at, w.id) <= (h.arrived_at, h.visit_id)) >= h.threshold
                         WHEN 'escalated' THEN array_position(@levels, h.level) >= h.threshold
                         WHEN 'collective' THEN h.headcount >= h.threshold
                         WHEN 'extreme' THEN cardinality(h.behaviours) >= h.threshold
@@ -103,7 +104,9 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
                 ORDER BY matter_id, trigger, arrived_at DESC, visit_id DESC
             )
             INSERT INTO warning_slip (center_id, matter_id, trigger, rule_id, visit_id, visit_count, unit_id, recurrence, state, issued_at, due_at)
-            SELECT m.center_id, l.matter_id, l.trigger, l.rule_id, l.visit_id, l.visit_count, target.unit_id,
+            SELECT m.center_id, l.matter_id, l.trigger, l.rule_id, l.visit_id,
+                   (SELECT count(*) FROM visit w WHERE w.matter_id = l.matter_id AND (w.arrived_at, w.id) <= (l.arrived_at, l.visit_id))::int,
+                   target.unit_id,
                    EXISTS (SELECT 1 FROM warning_slip s WHERE s.matter_id = l.matter_id AND s.trigger = l.trigger AND s.closed_at IS NOT NULL),
                    'issued', @now, @due
             FROM latest l

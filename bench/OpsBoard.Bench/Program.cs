@@ -7,6 +7,7 @@ using OpsBoard.Bench;
 //   pages --url U --db CS --size N --repeat 10 --out F
 //   kpi   --url U --db CS --size N --repeat 10 --baseline 1 --out F
 //   slips --db CS --size N --repeat 10 --out F
+//   login --url U --size N --repeat 10 --out F   (wrong passwords for a known and an unknown login, timed)
 //   xlsx  --db CS --out F     (last month's export once; kpi runs it in a child process with a capped heap)
 //   record --out F --scenario S --case C --size N --metric M --value V   (figures measured by run.sh itself)
 //   report --out F
@@ -29,6 +30,9 @@ switch (options.Command)
     case "slips":
         await new SlipsScenario(options, results).RunAsync();
         break;
+    case "login":
+        await new LoginScenario(options, results).RunAsync();
+        break;
     case "xlsx":
         await KpiScenario.ExportOnceAsync(options.Get("db"));
         break;
@@ -40,7 +44,7 @@ switch (options.Command)
         Report.Print(results.Load());
         break;
     default:
-        Console.Error.WriteLine($"unknown command '{options.Command}': live, pages, kpi, slips, record or report");
+        Console.Error.WriteLine($"unknown command '{options.Command}': live, pages, kpi, slips, login, record or report");
         return 2;
 }
 

@@ -14,6 +14,7 @@ public static class Report
         Load(rows.Where(r => r.Scenario == "load").ToList(), output);
         Kpi(rows.Where(r => r.Scenario == "kpi").ToList(), output);
         Slips(rows.Where(r => r.Scenario == "slips").ToList(), output);
+        Login(rows.Where(r => r.Scenario == "login").ToList(), output);
         Console.WriteLine(output.Length == 0 ? "no results" : output.ToString());
     }
 
@@ -23,6 +24,34 @@ public static class Report
     static string F(double value, string format = "0") => double.IsNaN(value) ? "—" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 
     static string Ratio(double over, double under) => double.IsNaN(over) || double.IsNaN(under) || under == 0 ? "—" : $"{over / under:0.0}×";
+
+    static void Login(List<Row> rows, StringBuilder output)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        output.AppendLine("### login: user enumeration by timing — wrong passwords for a known and an unknown login (ms)");
+        output.AppendLine();
+        output.AppendLine("| visits | known p50 | known p95 | unknown p50 | unknown p95 | unknown / known p50 | |known − unknown| p50 | noise: known odd vs even p50 | distinct answers |");
+        output.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var size in rows.Select(r => r.Size).Distinct().Order())
+        {
+            double V(string @case, string metric) => Value(rows, @case, size, metric);
+            var known = V("known login, wrong password", "p50 ms");
+            var unknown = V("unknown login", "p50 ms");
+            output.AppendLine(
+                $"| {size:N0} | {F(known, "0.0")} | {F(V("known login, wrong password", "p95 ms"), "0.0")} | {F(unknown, "0.0")} | " +
+                $"{F(V("unknown login", "p95 ms"), "0.0")} | {Ratio(unknown, known)} | {F(Math.Abs(known - unknown), "0.0")} | " +
+                $"{F(V("noise: known odd vs even attempts", "p50 ms"), "0.0")} | {F(V("distinct answers", "count"))} |");
+        }
+
+        output.AppendLine();
+        output.AppendLine("One distinct answer means the page and its message are the same for both; a difference of medians within the noise " +
+            "between two halves of the same case means the time does not tell a login exists.");
+        output.AppendLine();
+    }
 
     static void Live(List<Row> rows, StringBuilder output)
     {
