@@ -13,7 +13,7 @@ public sealed record ExportResult(int Rows, IReadOnlyList<KpiFigure> Figures);
 /// A month's metrics as a file for the statisticians: the KPI summary, every KPI split by the five dimensions, and the
 /// items behind each figure. All of it is read through <see cref="MetricsQueries"/>, one KPI at a time — its items once,
 /// for its figure, its breakdowns and its rows — so the file agrees with /metrics and the wall, the summary agrees with
-/// the rows even while the month is still moving, and memory holds one KPI's items, not the month's.
+/// the rows even while the month is still moving, and memory holds two KPIs' items (the one written, the next read), not the month's.
 /// </summary>
 public sealed class MetricsExport(MetricsQueries metrics, TimeProvider time)
 {
@@ -190,17 +190,25 @@ public sealed class MetricsExport(MetricsQueries metrics, TimeProvider time)
         var scope = export.Scope;
         var names = await metrics.NamesAsync(scope.CenterId);
         var state = await metrics.MonthAsync(scope.CenterId, export.Month);
-        // Last year's figures for the year-on-year targets, which only MetricsQueries knows how to read: once, for all KPIs.
-        var lastYears = (await metrics.FiguresAsync(scope, export.Month)).ToDictionary(f => f.Kpi.Code, f => f.LastYear);
+        // Last year's figures for the year-on-year targets, which only MetricsQueries knows how to read: once, for all
+        // KPIs, while the items are written.
+        var lastYears = metrics.FiguresAsync(scope, export.Month);
         var figures = new List<KpiFigure>();
         var breakdowns = new List<(KpiFigure, string, KpiBreakdownRow)>();
         var rows = 0;
+        // The next KPI's items are read while this one's are written: at most two KPIs' items in memory.
+        var reading = metrics.ItemsAsync(scope, Kpis.All[0], export.Month);
         for (var k = 0; k < Kpis.All.Count; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var kpi = Kpis.All[k];
-            var items = await metrics.ItemsAsync(scope, kpi, export.Month);
-            var figure = KpiFigure.Of(kpi, items, lastYears[kpi.Code]);
+            var items = await reading;
+            if (k + 1 < Kpis.All.Count)
+            {
+                reading = metrics.ItemsAsync(scope, Kpis.All[k + 1], export.Month);
+            }
+
+            var figure = KpiFigure.Of(kpi, items);
             figures.Add(figure);
             foreach (var (dimension, label) in MetricsQueries.Dimensions)
             {
@@ -221,6 +229,8 @@ public sealed class MetricsExport(MetricsQueries metrics, TimeProvider time)
             progress?.Report(ItemsShare * (k + 1) / Kpis.All.Count);
         }
 
+        var compared = (await lastYears).ToDictionary(f => f.Kpi.Code, f => f.LastYear);
+        figures = [.. figures.Select(f => f with { LastYear = compared[f.Kpi.Code] })];
         return new MonthFigures(figures, breakdowns, rows, MetricMonthState.Labels.Label(state.State), state.IsClosed);
     }
 
