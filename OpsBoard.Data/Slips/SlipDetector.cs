@@ -86,16 +86,17 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
             WITH candidate AS (
                 {candidates}
             ),
+            -- Each trigger's versions as day spans: a version is in force from its day until the next version's.
+            rule_span AS (
+                SELECT t.id, t.trigger, t.threshold, t.effective_from,
+                       lead(t.effective_from) OVER (PARTITION BY t.trigger ORDER BY t.effective_from) AS until
+                FROM slip_trigger_rule t
+            ),
             hit AS (
                 SELECT c.id AS visit_id, c.matter_id, c.arrived_at, r.trigger, r.id AS rule_id,
                        c.headcount, c.level, c.behaviours, c.visit_count, r.threshold
                 FROM candidate c
-                CROSS JOIN LATERAL (
-                    SELECT DISTINCT ON (t.trigger) t.id, t.trigger, t.threshold
-                    FROM slip_trigger_rule t
-                    WHERE t.effective_from <= c.visit_day
-                    ORDER BY t.trigger, t.effective_from DESC
-                ) r
+                JOIN rule_span r ON r.effective_from <= c.visit_day AND (r.until IS NULL OR c.visit_day < r.until)
             ),
             met AS (
                 SELECT h.*
