@@ -15,7 +15,7 @@ public sealed class LoginScenario(BenchOptions options, Results results)
 {
     readonly Uri baseAddress = new(options.Get("url"));
     readonly long size = long.Parse(options.Get("size"), System.Globalization.CultureInfo.InvariantCulture);
-    readonly int attempts = Math.Max(options.GetInt("repeat", 10) * 10, 60);
+    readonly int attempts = Math.Max(options.GetInt("repeat", 10) * 30, 300);
 
     public async Task RunAsync()
     {
