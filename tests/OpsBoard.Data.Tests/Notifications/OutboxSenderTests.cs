@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -10,73 +7,6 @@ namespace OpsBoard.Data.Tests.Notifications;
 
 public sealed class OutboxSenderTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    /// <summary>A gateway on loopback: answers 500 to the first <c>failFirst</c> calls (or hangs), then 200; remembers every call's key.</summary>
-    sealed class Gateway : IDisposable
-    {
-        readonly HttpListener listener = new();
-        int calls;
-
-        public Gateway(int failFirst, bool hang = false)
-        {
-            var port = FreePort();
-            Url = $"http://127.0.0.1:{port}/sms/";
-            listener.Prefixes.Add(Url);
-            listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try
-                    {
-                        context = await listener.GetContextAsync();
-                    }
-                    catch (Exception)
-                    {
-                        return;
-                    }
-
-                    _ = Task.Run(() => AnswerAsync(context, failFirst, hang));
-                }
-            });
-        }
-
-        async Task AnswerAsync(HttpListenerContext context, int failFirst, bool hang)
-        {
-            var n = Interlocked.Increment(ref calls);
-            var key = context.Request.Headers["Idempotency-Key"] ?? "";
-            using var reader = new StreamReader(context.Request.InputStream);
-            Bodies.Add(await reader.ReadToEndAsync());
-            Keys.Add(key);
-            if (n <= failFirst && hang)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(3));
-            }
-
-            context.Response.StatusCode = n <= failFirst ? 500 : 200;
-            if (n > failFirst)
-            {
-                Delivered.TryAdd(key, 0);
-            }
-
-            context.Response.Close();
-        }
-
-        public string Url { get; }
-        public ConcurrentBag<string> Keys { get; } = [];
-        public ConcurrentBag<string> Bodies { get; } = [];
-        public ConcurrentDictionary<string, int> Delivered { get; } = new();
-
-        static int FreePort()
-        {
-            using var socket = new TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
-        }
-
-        public void Dispose() => listener.Close();
-    }
-
     async Task<(Guid Key, int CenterId)> EnqueueAsync(TestClock clock)
     {
         await using var connection = await db.DataSource.OpenConnectionAsync();
@@ -106,7 +36,7 @@ public sealed class OutboxSenderTests(DatabaseFixture db) : IClassFixture<Databa
     {
         var clock = TestClock.WorkingMorning();
         var start = clock.Now;
-        using var gateway = new Gateway(failFirst: 2);
+        using var gateway = new LoopbackGateway(failFirst: 2);
         var (key, _) = await EnqueueAsync(clock);
         using var sender = SenderOn(gateway.Url, clock);
 
@@ -133,15 +63,15 @@ public sealed class OutboxSenderTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal(3, done.Attempts);
         Assert.NotNull(done.SentAt);
         Assert.Null(done.LastError);
-        Assert.Equal(3, gateway.Keys.Count(k => k == key.ToString()));
-        Assert.Contains(gateway.Bodies, b => b.Contains("13900000001") && b.Contains("应急处置"));
+        Assert.Equal(3, gateway.Calls.Count(c => c.Key == key.ToString()));
+        Assert.Contains(gateway.Calls, c => c.Body.Contains("13900000001") && c.Body.Contains("应急处置"));
     }
 
     [Fact]
     public async Task Run_GatewayHangs_TimedOutRetriedAndDeliveredOnce()
     {
         var clock = TestClock.WorkingMorning();
-        using var gateway = new Gateway(failFirst: 1, hang: true);
+        using var gateway = new LoopbackGateway(failFirst: 1, hang: true);
         var (key, _) = await EnqueueAsync(clock);
         using var sender = SenderOn(gateway.Url, clock, timeoutSeconds: 1);
 
@@ -172,7 +102,7 @@ public sealed class OutboxSenderTests(DatabaseFixture db) : IClassFixture<Databa
         }
 
         var refused = await RowAsync(key);
-        using var gateway = new Gateway(failFirst: 0);
+        using var gateway = new LoopbackGateway(failFirst: 0);
         using var sender = SenderOn(gateway.Url, clock);
         await sender.RunAsync();
 
