@@ -85,4 +85,28 @@ public sealed class AccusationDeskTests(AppFixture app, BrowserFixture browser) 
         Assert.DoesNotContain(tag, await street.ContentAsync());
         Assert.DoesNotContain(Accusations.RedactedMark, await street.ContentAsync());
     }
+
+    [BrowserTheory]
+    [InlineData(1366, 768)]
+    [InlineData(1920, 1080)]
+    public async Task DisciplinePage_AdminKeepsTheDesignatedUnit_FormOnOneRowInsideThePage(int width, int height)
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, width, height);
+        await page.LogInAsync("admin");
+        await page.GotoAsync("/admin/discipline");
+        var select = page.GetByLabel("指定为纪检监察单位");
+        var current = await select.InputValueAsync();
+        Assert.NotEqual("", current);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("已保存纪检监察单位。");
+        await Assertions.Expect(select).ToHaveValueAsync(current);
+        var box = (await select.BoundingBoxAsync())!;
+        var button = (await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).BoundingBoxAsync())!;
+        Assert.True(button.X >= box.X + box.Width - 1 && Math.Abs(button.Y + button.Height - (box.Y + box.Height)) < 4,
+            $"保存 at {button.X},{button.Y} is not beside the list at {box.X},{box.Y}");
+        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= width);
+        await BrowserFixture.SnapshotAsync(page, $"admin-discipline-{width}");
+    }
 }
