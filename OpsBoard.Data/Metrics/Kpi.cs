@@ -45,6 +45,9 @@ public sealed record KpiDefinition(
 {
     public string ItemLabel => KpiItemKind.Labels.Label(ItemKind);
 
+    /// <summary>Its target is last year's figure for the same days (逐年提高, 逐年下降), not a fixed value.</summary>
+    public bool ComparesYearOnYear => Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear;
+
     /// <summary>The name where space is short (the wall's compact figures).</summary>
     public string ShortName { get; init; } = Name;
 
@@ -109,7 +112,7 @@ public sealed record KpiFigure(KpiDefinition Kpi, int Numerator, int Denominator
     };
 
     /// <summary>The target the value is held against: the fixed target, or last year's value for a year-on-year one.</summary>
-    public double? TargetValue => Kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear ? LastYear : Kpi.Target;
+    public double? TargetValue => Kpi.ComparesYearOnYear ? LastYear : Kpi.Target;
 
     public KpiStanding Standing => (Value, TargetValue) switch
     {
@@ -146,7 +149,7 @@ public sealed record KpiFigure(KpiDefinition Kpi, int Numerator, int Denominator
             _ => $"{v:0} 人次",
         };
 
-    public string ShortTargetText => Kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear
+    public string ShortTargetText => Kpi.ComparesYearOnYear
         ? $"去年 {(LastYear is { } last ? (Kpi.Measure == KpiMeasure.Rate ? $"{last:0.0}%" : $"{last:0}") : "无数据")}"
         : $"目标{Kpi.ShortTarget}";
 

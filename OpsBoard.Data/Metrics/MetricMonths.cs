@@ -80,7 +80,7 @@ public sealed class MetricMonths(NpgsqlDataSource dataSource, MetricsQueries met
             var items = await metrics.ComputeAsync(connection, transaction, actor.CenterId, kpi, period);
             frozen += await FreezeAsync(connection, transaction, actor.CenterId, month, items);
             // The figures freeze with their items, last year's comparison included: the wall and the trend read these rows.
-            var compared = kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear
+            var compared = kpi.ComparesYearOnYear
                 ? (await metrics.CountAsync(connection, transaction, scope, kpi, lastYear, lastYearClosed)).Value
                 : null;
             figures.Add(KpiFigure.Of(kpi, items, compared));

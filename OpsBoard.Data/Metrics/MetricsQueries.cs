@@ -124,8 +124,15 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
         return figures;
     }
 
-    public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month) =>
-        (await FiguresAsync(scope, month)).Single(f => f.Kpi == kpi);
+    /// <summary>One KPI's figure: from the rollup where the month has one, else counted alone.</summary>
+    public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var months = await MonthsAsync(connection, scope.CenterId, month);
+        return scope.Units is null && (months.Closed || months.IsCurrent)
+            ? (await FiguresAsync(scope, month)).Single(f => f.Kpi == kpi)
+            : (await CountAllAsync(scope, months, [kpi]))[0];
+    }
 
     /// <summary>The period of a month and of last year's same days, and whether each is read from its frozen items.</summary>
     sealed record FigureMonths(DateOnly Month, MetricPeriod Period, bool Closed, MetricPeriod LastYear, bool LastYearClosed, bool IsCurrent);
@@ -143,16 +150,17 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     /// <summary>How many KPIs are counted at once: each is an independent query, so the wait is a few of them, not the sum.</summary>
     const int CountedAtOnce = 4;
 
-    async Task<IReadOnlyList<KpiFigure>> CountAllAsync(MetricsScope scope, FigureMonths months)
+    async Task<IReadOnlyList<KpiFigure>> CountAllAsync(MetricsScope scope, FigureMonths months, IReadOnlyList<KpiDefinition>? kpis = null)
     {
-        var figures = new KpiFigure[Kpis.All.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, Kpis.All.Count), new ParallelOptions { MaxDegreeOfParallelism = CountedAtOnce },
+        kpis ??= Kpis.All;
+        var figures = new KpiFigure[kpis.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, kpis.Count), new ParallelOptions { MaxDegreeOfParallelism = CountedAtOnce },
             async (i, cancellationToken) =>
             {
-                var kpi = Kpis.All[i];
+                var kpi = kpis[i];
                 await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
                 double? lastYear = null;
-                if (kpi.Direction is KpiDirection.RisingYearOnYear or KpiDirection.FallingYearOnYear)
+                if (kpi.ComparesYearOnYear)
                 {
                     lastYear = (await CountAsync(connection, null, scope, kpi, months.LastYear, months.LastYearClosed)).Value;
                 }
