@@ -64,6 +64,20 @@ public static class KpiItemKind
     public const string Evaluation = "evaluation";
 
     public static CodeSet Labels { get; } = new((Clock, "期限"), (Matter, "信访事项"), (Visit, "来访"), (Evaluation, "评价"));
+
+    /// <summary>
+    /// A condition on a definition's own tables (its SQL names them k, m, v and e) that holds for every item whose
+    /// matter is in @matters or whose visit is in @visits, and that an index can answer: the KPI ledger adds it when it
+    /// recomputes only the items of the matters and visits that changed.
+    /// </summary>
+    public static string ChangedSql(string kind) => kind switch
+    {
+        Clock => "k.matter_id = ANY(@matters)",
+        Matter => "m.id = ANY(@matters)",
+        Visit => "(v.matter_id = ANY(@matters) OR v.id = ANY(@visits))",
+        Evaluation => "(e.matter_id = ANY(@matters) OR e.visit_id = ANY(@visits) OR e.visit_id IN (SELECT x.id FROM visit x WHERE x.matter_id = ANY(@matters)))",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no such item kind"),
+    };
 }
 
 /// <summary>One matter or visit of a KPI's population, with the dimensions the breakdowns group by.</summary>

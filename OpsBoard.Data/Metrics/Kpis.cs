@@ -7,7 +7,8 @@ namespace OpsBoard.Data.Metrics;
 /// The KPIs of the center, each defined once (docs/sources.md names the documents). Every population query
 /// returns the same columns, so figures, breakdowns, drill-downs, frozen months and exports are all counted from
 /// <see cref="KpiItem"/> rows. Parameters: @centerId, the period as @from/@to (UTC instants) and @fromDay/@toDay
-/// (China dates, end exclusive), and @rules (the definition's rule codes).
+/// (China dates, end exclusive), and @rules (the definition's rule codes). The item's visit, if it has one, is the last
+/// column: the KPI ledger finds an item again by its matter or its visit (<see cref="KpiItemKind.ChangedSql"/>).
 /// </summary>
 public static class Kpis
 {
@@ -16,7 +17,7 @@ public static class Kpis
         SELECT 'clock' AS ItemKind, k.id AS ItemId, m.id AS MatterId, m.code AS Code, k.stopped_at AS At,
                {inNumerator} AS InNumerator, NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, m.locality_id AS LocalityId, m.source AS Source,
-               NULL::text AS Level
+               NULL::text AS Level, NULL::bigint AS VisitId
         FROM matter_clock k
         JOIN deadline_rule r ON r.id = k.rule_id
         JOIN matter m ON m.id = k.matter_id
@@ -62,7 +63,7 @@ public static class Kpis
         SELECT 'visit' AS ItemKind, v.id AS ItemId, v.matter_id AS MatterId, coalesce(m.code, '') AS Code, v.arrived_at AS At,
                EXISTS (SELECT 1 FROM evaluation e WHERE e.visit_id = v.id) AS InNumerator, NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, v.locality_id AS LocalityId, 'visit' AS Source,
-               v.level AS Level
+               v.level AS Level, v.id AS VisitId
         FROM visit v
         LEFT JOIN matter m ON m.id = v.matter_id
         WHERE v.center_id = @centerId AND v.visit_day >= @fromDay AND v.visit_day < @toDay AND v.is_first_visit
@@ -79,7 +80,7 @@ public static class Kpis
                e.at AS At, e.rating IN ('{EvaluationRating.Satisfied}', '{EvaluationRating.BasicallySatisfied}') AS InNumerator,
                NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, coalesce(v.locality_id, m.locality_id) AS LocalityId,
-               coalesce(m.source, 'visit') AS Source, v.level AS Level
+               coalesce(m.source, 'visit') AS Source, v.level AS Level, v.id AS VisitId
         FROM evaluation e
         LEFT JOIN visit v ON v.id = e.visit_id
         LEFT JOIN matter m ON m.id = coalesce(e.matter_id, v.matter_id)
@@ -100,7 +101,7 @@ public static class Kpis
                  AND NOT EXISTS (SELECT 1 FROM matter_transition t WHERE t.matter_id = m.id AND t.to_status = '{MatterStatus.Review}') AS InNumerator,
                NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, m.locality_id AS LocalityId, m.source AS Source,
-               NULL::text AS Level
+               NULL::text AS Level, NULL::bigint AS VisitId
         FROM matter m
         WHERE m.center_id = @centerId AND m.closed_at >= @from AND m.closed_at < @to AND m.status <> '{MatterStatus.NotAccepted}'
         """) { ShortName = "一次化解率" };
@@ -117,7 +118,7 @@ public static class Kpis
                m.assigned_at IS NOT NULL AND (m.assigned_at AT TIME ZONE 'Asia/Shanghai')::date <= v.visit_day AS InNumerator,
                NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, v.locality_id AS LocalityId, 'visit' AS Source,
-               v.level AS Level
+               v.level AS Level, v.id AS VisitId
         FROM visit v
         JOIN matter m ON m.id = v.matter_id
         WHERE v.center_id = @centerId AND v.visit_day >= @fromDay AND v.visit_day < @toDay
@@ -134,7 +135,7 @@ public static class Kpis
         SELECT 'matter' AS ItemKind, m.id AS ItemId, m.id AS MatterId, m.code AS Code, m.received_at AS At,
                m.is_proxy AS InNumerator, NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, m.locality_id AS LocalityId, m.source AS Source,
-               NULL::text AS Level
+               NULL::text AS Level, NULL::bigint AS VisitId
         FROM matter m
         WHERE m.center_id = @centerId AND m.received_at >= @from AND m.received_at < @to
           AND m.source IN ('{MatterSource.Visit}', '{MatterSource.Letter}')
@@ -155,7 +156,7 @@ public static class Kpis
         SELECT 'matter' AS ItemKind, m.id AS ItemId, m.id AS MatterId, m.code AS Code, m.replied_at AS At,
                true AS InNumerator, m.accepted_at AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, m.locality_id AS LocalityId, m.source AS Source,
-               NULL::text AS Level
+               NULL::text AS Level, NULL::bigint AS VisitId
         FROM matter m
         WHERE m.center_id = @centerId AND m.replied_at >= @from AND m.replied_at < @to AND m.accepted_at IS NOT NULL
         """) { ShortName = "平均时限", ShortTarget = $"≤{CityAverageHandlingDays:0}日" };
@@ -169,7 +170,7 @@ public static class Kpis
         SELECT 'visit' AS ItemKind, v.id AS ItemId, v.matter_id AS MatterId, coalesce(m.code, '') AS Code, v.arrived_at AS At,
                true AS InNumerator, NULL::timestamptz AS StartedAt,
                m.responsible_unit_id AS UnitId, m.category AS Category, v.locality_id AS LocalityId, 'visit' AS Source,
-               v.level AS Level
+               v.level AS Level, v.id AS VisitId
         FROM visit v
         LEFT JOIN matter m ON m.id = v.matter_id
         WHERE v.center_id = @centerId AND v.visit_day >= @fromDay AND v.visit_day < @toDay AND v.level <> '{VisitLevel.County}'

@@ -86,7 +86,7 @@ public sealed class MetricMonths(NpgsqlDataSource dataSource, MetricsQueries met
             figures.Add(KpiFigure.Of(kpi, items, compared));
         }
 
-        await KpiRollups.WriteAsync(connection, transaction, actor.CenterId, month, figures, frozen: true, today, 0);
+        await KpiRollups.WriteAsync(connection, transaction, actor.CenterId, month, figures);
 
         await AuditLog.WriteAsync(connection, transaction, new AuditEntry("metrics.month_closed", actor.CenterId, actor.UserId,
             SubjectKind: "metric_month", Detail: new { month = month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), items = frozen }));

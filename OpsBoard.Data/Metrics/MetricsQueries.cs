@@ -73,69 +73,102 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
             ?? new MetricMonth(month, MetricMonthState.Provisional, null, null, null);
     }
 
-    /// <summary>The items of one KPI in a month: frozen when the month is closed, else computed now.</summary>
+    /// <summary>The items of one KPI in a month: frozen when the month is closed, else the ledger's.</summary>
     public async Task<IReadOnlyList<KpiItem>> ItemsAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        var items = await IsClosedAsync(connection, scope.CenterId, month)
-            ? await FrozenItemsAsync(connection, scope.CenterId, kpi, month)
-            : await ComputeAsync(connection, null, scope.CenterId, kpi, MetricPeriod.For(month, Today));
-        return scope.Units is null ? items : [.. scope.Apply(items)];
+        if (await IsClosedAsync(connection, scope.CenterId, month))
+        {
+            var frozen = await FrozenItemsAsync(connection, scope.CenterId, kpi, month);
+            return scope.Units is null ? frozen : [.. scope.Apply(frozen)];
+        }
+
+        await ApplyChangesAsync();
+        var period = MetricPeriod.For(month, Today);
+        return [.. await connection.QueryAsync<KpiItem>($"""
+            SELECT {ItemColumns}
+            FROM kpi_item
+            WHERE center_id = @centerId AND kpi = @Code AND day >= @FromDay AND day < @ToDay
+              {(scope.Units is null ? "" : "AND unit_id = ANY(@units)")}
+            ORDER BY at, item_id
+            """, new { centerId = scope.CenterId, kpi.Code, period.FromDay, period.ToDay, units = scope.Units?.ToArray() })];
     }
 
     /// <summary>
-    /// Every KPI's figure for a month, with last year's same period for the year-on-year ones. The whole center's current
-    /// month and closed months are read from their rollup (ten rows, however long the history); other months and unit
-    /// scopes are counted in the database.
+    /// Brings the KPI ledger up to every change committed so far (<see cref="KpiLedger"/>): each read below calls it, and
+    /// the live dispatcher before it draws the wall's KPIs. Nothing to do costs one round trip.
+    /// </summary>
+    public Task ApplyChangesAsync(CancellationToken cancellationToken = default) => KpiLedger.ApplyAsync(dataSource, this, cancellationToken);
+
+    /// <summary>
+    /// Every KPI's figure for a month, with last year's same period for the year-on-year ones: a closed month's frozen
+    /// figures, else the sum of the ledger's tallies over the month's days (a few hundred rows, however long the history).
     /// </summary>
     public async Task<IReadOnlyList<KpiFigure>> FiguresAsync(MetricsScope scope, DateOnly month)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var months = await MonthsAsync(connection, scope.CenterId, month);
-        if (scope.Units is null && (months.Closed || months.IsCurrent))
+        if (months.Closed)
         {
-            var rolled = await KpiRollups.ReadAsync(connection, scope.CenterId, month, months.Closed ? null : Today);
-            if (rolled is not null)
-            {
-                return rolled;
-            }
-
-            var figures = await CountAllAsync(scope, months);
-            await KpiRollups.WriteAsync(connection, null, scope.CenterId, month, figures, months.Closed, Today, await KpiRollups.LatestEventAsync(connection, scope.CenterId));
-            return figures;
+            return scope.Units is null
+                ? await KpiRollups.ReadAsync(connection, scope.CenterId, month) ?? await CountAllAsync(scope, months)
+                : await CountAllAsync(scope, months);
         }
 
-        return await CountAllAsync(scope, months);
+        await ApplyChangesAsync();
+        var tallies = await TalliesAsync(connection, scope, months.Period);
+        var lastYear = await LastYearAsync(connection, scope, months);
+        return [.. Kpis.All.Select(k => tallies.GetValueOrDefault(k.Code, Tally.None).Figure(k, lastYear.GetValueOrDefault(k.Code)))];
+    }
+
+    /// <summary>The year-on-year KPIs' values for last year's same days: frozen if that month is closed, else tallied.</summary>
+    async Task<Dictionary<string, double?>> LastYearAsync(NpgsqlConnection connection, MetricsScope scope, FigureMonths months)
+    {
+        var compared = Kpis.All.Where(k => k.ComparesYearOnYear).ToList();
+        if (!months.LastYearClosed)
+        {
+            var tallies = await TalliesAsync(connection, scope, months.LastYear);
+            return compared.ToDictionary(k => k.Code, k => tallies.GetValueOrDefault(k.Code, Tally.None).Figure(k, null).Value);
+        }
+
+        if (scope.Units is null && await KpiRollups.ReadAsync(connection, scope.CenterId, months.LastYear.Month) is { } frozen)
+        {
+            return compared.ToDictionary(k => k.Code, k => frozen.Single(f => f.Kpi == k).Value);
+        }
+
+        var values = new Dictionary<string, double?>();
+        foreach (var kpi in compared)
+        {
+            values[kpi.Code] = (await CountAsync(connection, null, scope, kpi, months.LastYear, frozen: true)).Value;
+        }
+
+        return values;
     }
 
     /// <summary>
-    /// Recounts the whole center's current month into its rollup: the live dispatcher calls this after a batch of
-    /// changes that move a KPI, before the wall's KPI region is drawn, so the wall reads figures that include them.
+    /// Every KPI's figure for a month counted from the live tables by the definitions' SQL, past the ledger: what a month
+    /// freezes when it is closed, and the baseline the ledger is measured and checked against.
     /// </summary>
-    public async Task<IReadOnlyList<KpiFigure>> RefreshCurrentAsync(int centerId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // Read before counting: every change up to this event is committed, so the counts below include it.
-        var through = await KpiRollups.LatestEventAsync(connection, centerId);
-        var today = Today;
-        var scope = MetricsScope.Center(centerId);
-        var figures = await CountAllAsync(scope, await MonthsAsync(connection, centerId, new DateOnly(today.Year, today.Month, 1)));
-        await KpiRollups.WriteAsync(connection, null, centerId, new DateOnly(today.Year, today.Month, 1), figures, frozen: false, today, through);
-        return figures;
-    }
-
-    /// <summary>One KPI's figure: from the rollup where the month has one, else counted alone.</summary>
-    public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
+    public async Task<IReadOnlyList<KpiFigure>> CountFromSourceAsync(MetricsScope scope, DateOnly month)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var months = await MonthsAsync(connection, scope.CenterId, month);
-        return scope.Units is null && (months.Closed || months.IsCurrent)
-            ? (await FiguresAsync(scope, month)).Single(f => f.Kpi == kpi)
-            : (await CountAllAsync(scope, months, [kpi]))[0];
+        return await CountAllAsync(scope, months with { Closed = false, LastYearClosed = false });
     }
 
+    /// <summary>One KPI's items in a month by its definition, from the live tables, past the ledger.</summary>
+    public async Task<IReadOnlyList<KpiItem>> ItemsFromSourceAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return [.. scope.Apply(await ComputeAsync(connection, null, scope.CenterId, kpi, MetricPeriod.For(month, Today)))];
+    }
+
+    /// <summary>One KPI's figure.</summary>
+    public async Task<KpiFigure> FigureAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month) =>
+        (await FiguresAsync(scope, month)).Single(f => f.Kpi == kpi);
+
     /// <summary>The period of a month and of last year's same days, and whether each is read from its frozen items.</summary>
-    sealed record FigureMonths(DateOnly Month, MetricPeriod Period, bool Closed, MetricPeriod LastYear, bool LastYearClosed, bool IsCurrent);
+    sealed record FigureMonths(DateOnly Month, MetricPeriod Period, bool Closed, MetricPeriod LastYear, bool LastYearClosed);
 
     async Task<FigureMonths> MonthsAsync(NpgsqlConnection connection, int centerId, DateOnly month)
     {
@@ -143,21 +176,19 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
         var lastYear = period.SameMonthLastYear();
         // A closed month of last year compares with its frozen figures, unless this month is still running (same days only).
         var lastYearClosed = lastYear.ToDay == lastYear.Month.AddMonths(1) && await IsClosedAsync(connection, centerId, lastYear.Month);
-        return new FigureMonths(month, period, await IsClosedAsync(connection, centerId, month), lastYear, lastYearClosed,
-            month == new DateOnly(Today.Year, Today.Month, 1));
+        return new FigureMonths(month, period, await IsClosedAsync(connection, centerId, month), lastYear, lastYearClosed);
     }
 
     /// <summary>How many KPIs are counted at once: each is an independent query, so the wait is a few of them, not the sum.</summary>
     const int CountedAtOnce = 4;
 
-    async Task<IReadOnlyList<KpiFigure>> CountAllAsync(MetricsScope scope, FigureMonths months, IReadOnlyList<KpiDefinition>? kpis = null)
+    async Task<IReadOnlyList<KpiFigure>> CountAllAsync(MetricsScope scope, FigureMonths months)
     {
-        kpis ??= Kpis.All;
-        var figures = new KpiFigure[kpis.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, kpis.Count), new ParallelOptions { MaxDegreeOfParallelism = CountedAtOnce },
+        var figures = new KpiFigure[Kpis.All.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, Kpis.All.Count), new ParallelOptions { MaxDegreeOfParallelism = CountedAtOnce },
             async (i, cancellationToken) =>
             {
-                var kpi = kpis[i];
+                var kpi = Kpis.All[i];
                 await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
                 double? lastYear = null;
                 if (kpi.ComparesYearOnYear)
@@ -217,36 +248,146 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var first = month.AddMonths(-12);
-        // The whole center's closed months and its current month are rolled up; the other months are counted.
-        var rolled = scope.Units is null ? await KpiRollups.ReadTrendAsync(connection, scope.CenterId, kpi, first, month, Today) : [];
+        var closed = (await connection.QueryAsync<DateOnly>(
+            "SELECT month FROM metric_month WHERE center_id = @centerId AND month BETWEEN @first AND @month AND state = 'closed'",
+            new { centerId = scope.CenterId, first, month })).ToHashSet();
+        // The whole center's closed months are read from their frozen figures; every other month from the tallies.
+        var frozen = scope.Units is null ? await KpiRollups.ReadTrendAsync(connection, scope.CenterId, kpi, first, month) : [];
+        await ApplyChangesAsync();
+        var tallied = await MonthTalliesAsync(connection, scope, kpi, first, MetricPeriod.For(month, Today).ToDay);
         var trend = new List<(DateOnly, KpiFigure)>();
         for (var m = first; m <= month; m = m.AddMonths(1))
         {
-            trend.Add((m, rolled.GetValueOrDefault(m)
-                ?? await CountAsync(connection, null, scope, kpi, MetricPeriod.For(m, Today), await IsClosedAsync(connection, scope.CenterId, m))));
+            trend.Add((m, !closed.Contains(m)
+                ? tallied.GetValueOrDefault(m, Tally.None).Figure(kpi, null)
+                : frozen.GetValueOrDefault(m) ?? await CountAsync(connection, null, scope, kpi, MetricPeriod.For(m, Today), frozen: true)));
         }
 
         return trend;
     }
 
-    /// <summary>The KPI split by one dimension; every group's figure is counted from the same items as the whole.</summary>
+    /// <summary>
+    /// The KPI split by one dimension: a closed month's frozen items grouped in the database; any other month read from
+    /// the tallies for the whole center, or from the ledger's items when only some units may be seen.
+    /// </summary>
     public async Task<IReadOnlyList<KpiBreakdownRow>> BreakdownAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month, string dimension)
     {
-        var items = await ItemsAsync(scope, kpi, month);
-        return Breakdown(kpi, items, dimension, await NamesAsync(scope.CenterId));
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var period = MetricPeriod.For(month, Today);
+        var keySql = KeySql(dimension);
+        var units = scope.Units is null ? "" : "AND unit_id = ANY(@units)";
+        string sql;
+        if (await IsClosedAsync(connection, scope.CenterId, month))
+        {
+            sql = $"""
+                SELECT {keySql} AS Key, count(*) FILTER (WHERE in_numerator)::int AS Numerator, count(*)::int AS Denominator,
+                       coalesce(sum(value), 0) AS ValueSum
+                FROM metric_month_item
+                WHERE center_id = @centerId AND month = @month AND kpi = @Code {units}
+                GROUP BY 1
+                """;
+        }
+        else
+        {
+            await ApplyChangesAsync();
+            sql = scope.Units is null
+                ? """
+                  SELECT key AS Key, sum(numerator)::int AS Numerator, sum(denominator)::int AS Denominator, sum(value_sum) AS ValueSum
+                  FROM kpi_tally
+                  WHERE center_id = @centerId AND dimension = @dimension AND kpi = @Code AND day >= @FromDay AND day < @ToDay
+                  GROUP BY key
+                  """
+                : $"""
+                  SELECT {keySql} AS Key, count(*) FILTER (WHERE in_numerator)::int AS Numerator, count(*)::int AS Denominator,
+                         coalesce(sum(value), 0) AS ValueSum
+                  FROM kpi_item
+                  WHERE center_id = @centerId AND kpi = @Code AND day >= @FromDay AND day < @ToDay {units}
+                  GROUP BY 1
+                  """;
+        }
+
+        var rows = await connection.QueryAsync<(string Key, int Numerator, int Denominator, double ValueSum)>(sql, new
+        {
+            centerId = scope.CenterId, month, kpi.Code, dimension, period.FromDay, period.ToDay, units = scope.Units?.ToArray(),
+        });
+        var names = await NamesAsync(scope.CenterId);
+        return [.. rows
+            .Where(r => r.Denominator > 0)
+            .Select(r => new KpiBreakdownRow(r.Key, LabelOf(dimension, r.Key, names), new Tally(r.Numerator, r.Denominator, r.ValueSum).Figure(kpi, null)))
+            .OrderByDescending(r => r.Figure.Denominator)
+            .ThenBy(r => r.Key, StringComparer.Ordinal)];
     }
+
+    /// <summary>Numerator, denominator and the sum of the items' values of a KPI over some days.</summary>
+    sealed record Tally(int Numerator, int Denominator, double ValueSum)
+    {
+        public static Tally None { get; } = new(0, 0, 0);
+
+        public KpiFigure Figure(KpiDefinition kpi, double? lastYear) => kpi.Measure == KpiMeasure.MeanWorkingDays
+            ? new KpiFigure(kpi, Numerator, Denominator, Denominator == 0 ? null : ValueSum / Denominator, lastYear)
+            : KpiFigure.Counted(kpi, Numerator, Denominator, lastYear);
+    }
+
+    /// <summary>Every KPI's tally over a period: the whole center's, or the sum of the scope's units.</summary>
+    static async Task<Dictionary<string, Tally>> TalliesAsync(NpgsqlConnection connection, MetricsScope scope, MetricPeriod period)
+    {
+        var rows = await connection.QueryAsync<(string Kpi, int Numerator, int Denominator, double ValueSum)>($"""
+            SELECT kpi, sum(numerator)::int, sum(denominator)::int, sum(value_sum)
+            FROM kpi_tally
+            WHERE center_id = @centerId AND {ScopeSql(scope)} AND day >= @FromDay AND day < @ToDay
+            GROUP BY kpi
+            """, new { centerId = scope.CenterId, keys = ScopeKeys(scope), period.FromDay, period.ToDay });
+        return rows.ToDictionary(r => r.Kpi, r => new Tally(r.Numerator, r.Denominator, r.ValueSum));
+    }
+
+    /// <summary>One KPI's tallies month by month, from <paramref name="first"/> up to the day before <paramref name="toDay"/>.</summary>
+    static async Task<Dictionary<DateOnly, Tally>> MonthTalliesAsync(NpgsqlConnection connection, MetricsScope scope, KpiDefinition kpi,
+        DateOnly first, DateOnly toDay)
+    {
+        var rows = await connection.QueryAsync<(DateTime Month, int Numerator, int Denominator, double ValueSum)>($"""
+            SELECT date_trunc('month', day)::date, sum(numerator)::int, sum(denominator)::int, sum(value_sum)
+            FROM kpi_tally
+            WHERE center_id = @centerId AND {ScopeSql(scope)} AND kpi = @Code AND day >= @first AND day < @toDay
+            GROUP BY 1
+            """, new { centerId = scope.CenterId, keys = ScopeKeys(scope), kpi.Code, first, toDay });
+        return rows.ToDictionary(r => DateOnly.FromDateTime(r.Month), r => new Tally(r.Numerator, r.Denominator, r.ValueSum));
+    }
+
+    // The whole center is the '' dimension; some units are the sum of their groups of the 'unit' dimension.
+    static string ScopeSql(MetricsScope scope) => scope.Units is null ? "dimension = ''" : "dimension = 'unit' AND key = ANY(@keys)";
+
+    static string[]? ScopeKeys(MetricsScope scope) =>
+        scope.Units?.Select(u => u.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>Splits items already read (the export reads each KPI's items once for all five dimensions).</summary>
     public static IReadOnlyList<KpiBreakdownRow> Breakdown(KpiDefinition kpi, IEnumerable<KpiItem> items, string dimension, MetricNames names) =>
         [.. items
             .GroupBy(i => KeyOf(i, dimension))
             .Select(g => new KpiBreakdownRow(g.Key, LabelOf(dimension, g.Key, names), KpiFigure.Of(kpi, g)))
-            .OrderByDescending(r => r.Figure.Denominator)];
+            .OrderByDescending(r => r.Figure.Denominator)
+            .ThenBy(r => r.Key, StringComparer.Ordinal)];
 
     /// <summary>The items behind a figure, optionally only one group of a breakdown and only those in (or out of) the numerator.</summary>
     public static IEnumerable<KpiItem> Filter(IEnumerable<KpiItem> items, string? dimension, string? key, bool? inNumerator) =>
         items.Where(i => (dimension is null || key is null || KeyOf(i, dimension) == key)
                          && (inNumerator is null || i.InNumerator == inNumerator));
+
+    // A KpiItem's columns, in the ledger (kpi_item) and in a closed month's frozen items (metric_month_item) alike.
+    const string ItemColumns = """
+        kpi, item_kind AS ItemKind, item_id AS ItemId, matter_id AS MatterId, code, at, in_numerator AS InNumerator, value,
+        unit_id AS UnitId, category, locality_id AS LocalityId, source, level
+        """;
+
+    /// <summary>A breakdown group's key in SQL over the item columns: the same text as <see cref="KeyOf"/>.</summary>
+    public static string KeySql(string dimension, string prefix = "") => dimension switch
+    {
+        "unit" => $"coalesce({prefix}unit_id::text, '')",
+        "category" => $"coalesce({prefix}category, '')",
+        "locality" => $"coalesce({prefix}locality_id::text, '')",
+        "source" => $"coalesce({prefix}source, '')",
+        "level" => $"coalesce({prefix}level, '')",
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "no such breakdown"),
+    };
 
     public static string KeyOf(KpiItem item, string dimension) => dimension switch
     {
@@ -278,9 +419,24 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     }
 
     internal async Task<IReadOnlyList<KpiItem>> ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int centerId,
-        KpiDefinition kpi, MetricPeriod period)
+        KpiDefinition kpi, MetricPeriod period) =>
+        [.. (await ComputeRowsAsync(connection, transaction, centerId, kpi, period)).Select(r => r.Item)];
+
+    /// <summary>
+    /// A KPI's items in a period by its definition, each with its visit; with <paramref name="changed"/>, only the items
+    /// of those matters or visits (the ledger's recount of what a change touched).
+    /// </summary>
+    internal async Task<IReadOnlyList<KpiItemRow>> ComputeRowsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int centerId,
+        KpiDefinition kpi, MetricPeriod period, (long[] Matters, long[] Visits)? changed = null)
     {
-        var rows = await connection.QueryAsync<ItemRow>(kpi.ItemsSql, new
+        var sql = changed is null
+            ? kpi.ItemsSql
+            : $"""
+              SELECT * FROM ({kpi.ItemsSql}
+                AND {KpiItemKind.ChangedSql(kpi.ItemKind)}) i
+              WHERE i.MatterId = ANY(@matters) OR i.VisitId = ANY(@visits)
+              """;
+        var rows = await connection.QueryAsync<ItemRow>(new CommandDefinition(sql, new
         {
             centerId,
             from = period.From,
@@ -288,11 +444,13 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
             fromDay = period.FromDay,
             toDay = period.ToDay,
             rules = kpi.RuleCodes.ToArray(),
-        }, transaction);
+            matters = changed?.Matters,
+            visits = changed?.Visits,
+        }, transaction, commandTimeout: changed is null ? 0 : null));
         var calendar = kpi.Measure == KpiMeasure.MeanWorkingDays ? await calendars.CurrentAsync() : null;
-        return [.. rows.Select(r => new KpiItem(kpi.Code, r.ItemKind, r.ItemId, r.MatterId, r.Code, r.At, r.InNumerator,
+        return [.. rows.Select(r => new KpiItemRow(new KpiItem(kpi.Code, r.ItemKind, r.ItemId, r.MatterId, r.Code, r.At, r.InNumerator,
             calendar is null || r.StartedAt is null ? null : WorkingDays(calendar, r.StartedAt.Value, r.At),
-            r.UnitId, r.Category, r.LocalityId, r.Source, r.Level))];
+            r.UnitId, r.Category, r.LocalityId, r.Source, r.Level), r.VisitId))];
     }
 
     // Working days from the day after acceptance to the day of the reply: a reply on the day of acceptance took 0.
@@ -306,9 +464,8 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
 
     static async Task<IReadOnlyList<KpiItem>> FrozenItemsAsync(NpgsqlConnection connection, int centerId, KpiDefinition kpi, DateOnly month)
     {
-        const string sql = """
-            SELECT kpi, item_kind AS ItemKind, item_id AS ItemId, matter_id AS MatterId, code, at, in_numerator AS InNumerator, value,
-                   unit_id AS UnitId, category, locality_id AS LocalityId, source, level
+        const string sql = $"""
+            SELECT {ItemColumns}
             FROM metric_month_item
             WHERE center_id = @centerId AND month = @month AND kpi = @Code
             ORDER BY at, item_id
@@ -317,7 +474,7 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     }
 
     sealed record ItemRow(string ItemKind, long ItemId, long? MatterId, string Code, DateTime At, bool InNumerator, DateTime? StartedAt,
-        int? UnitId, string? Category, int? LocalityId, string? Source, string? Level);
+        int? UnitId, string? Category, int? LocalityId, string? Source, string? Level, long? VisitId);
 }
 
 public sealed record MetricNames(IReadOnlyDictionary<int, string> Units, IReadOnlyDictionary<string, string> Categories);

@@ -85,7 +85,7 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
             }
         }
 
-        // Everything but the month's KPIs first, so a call never waits on a recount to reach the hall.
+        // Everything but the month's KPIs first, so a call never waits on the KPI ledger to reach the hall.
         var routes = Route(batch);
         foreach (var (group, change) in routes)
         {
@@ -102,15 +102,16 @@ public sealed class LiveDispatcher(LiveListener listener, IHubContext<LiveHub> h
             }
         }
 
-        // Then the KPIs: the month is recounted into its rollup once per center and batch, and only then is the region
-        // drawn or fetched, so what the wall shows includes every change of the batch.
-        var recounted = new HashSet<int>();
+        // Then the KPIs: the batch's changes are applied to the KPI ledger once, and only then is the region drawn or
+        // fetched, so what the wall shows includes every change of the batch.
+        var applied = false;
         foreach (var (group, change) in routes.Where(r => LiveGroups.ScreenCenter(r.Key) is not null && r.Value.Regions.Contains(LiveRegions.Kpi)))
         {
             var centerId = LiveGroups.ScreenCenter(group)!.Value;
-            if (recounted.Add(centerId))
+            if (!applied)
             {
-                await metrics.RefreshCurrentAsync(centerId, cancellationToken);
+                await metrics.ApplyChangesAsync(cancellationToken);
+                applied = true;
             }
 
             await hub.Clients.Group(group).SendAsync("changed", change with { Regions = [LiveRegions.Kpi] }, cancellationToken);

@@ -31,9 +31,9 @@ public static class LiveRegions
     /// <summary>The risk watch-list (/slips/watch).</summary>
     public const string Watch = "watch";
 
-    /// <summary>The regions an event kind makes stale; the KPI region whenever the kind moves a KPI (<see cref="KpiRollups.MovedBy"/>).</summary>
+    /// <summary>The regions an event kind makes stale; the KPI region whenever the kind moves a KPI (<see cref="KpiLedger.MovedBy"/>).</summary>
     public static IReadOnlyList<string> For(string kind) =>
-        KpiRollups.IsMovedBy(kind) ? [.. Without(kind), Kpi] : Without(kind);
+        KpiLedger.IsMovedBy(kind) ? [.. Without(kind), Kpi] : Without(kind);
 
     static IReadOnlyList<string> Without(string kind) => kind.Split('.')[0] switch
     {
