@@ -199,7 +199,10 @@ sealed class DatabaseInitializer(
         if (options.Value.SeedDemo)
         {
             var demo = new DemoSeeder(dataSource, new UserStore(dataSource, time), protector, time, loggerFactory.CreateLogger<DemoSeeder>());
-            await demo.SeedIfEmptyAsync(new DemoOptions { Visits = options.Value.DemoVisits, BeforeOpening = options.Value.DemoBeforeOpening }, cancellationToken);
+            await demo.SeedIfEmptyAsync(new DemoOptions
+            {
+                Visits = options.Value.DemoVisits, BeforeOpening = options.Value.DemoBeforeOpening, SlipHistory = options.Value.DemoSlipHistory,
+            }, cancellationToken);
         }
     }
 

@@ -41,6 +41,9 @@ public sealed class OpsBoardOptions
     /// <summary>The demo history ends before today's opening, whatever the hour (the test fixtures' floor).</summary>
     public bool DemoBeforeOpening { get; set; }
 
+    /// <summary>The demo history includes the warning slips' four weeks (false: the slip mechanism has not started).</summary>
+    public bool DemoSlipHistory { get; set; } = true;
+
     /// <summary>Web port on loopback, used unless URLs are configured.</summary>
     public int Port { get; set; } = 5080;
 

@@ -25,6 +25,13 @@ public sealed record DemoOptions
     /// tests start from the same floor at 10:00 as at 06:00.
     /// </summary>
     public bool BeforeOpening { get; init; }
+
+    /// <summary>
+    /// Whether the warning-slip mechanism ran through the history (its last four weeks of sweeps and every slip's steps).
+    /// Off: an office that has not started issuing slips yet. The step-by-step slip history is most of the seeding time
+    /// of a large demo, so the 3M benchmark of the KPIs, which no slip moves, seeds without it.
+    /// </summary>
+    public bool SlipHistory { get; init; } = true;
 }
 
 /// <summary>
@@ -134,7 +141,7 @@ public sealed class DemoSeeder(NpgsqlDataSource dataSource, UserStore users, Per
         });
 
         // Slips last: their clocks take ids from the sequence just advanced past the copied ones.
-        var slips = await DemoSlips.SeedAsync(connection, transaction, ids, calendar, now);
+        var slips = options.SlipHistory ? await DemoSlips.SeedAsync(connection, transaction, ids, calendar, now) : 0;
         logger.LogInformation("Demo: slips in {Elapsed:F1} s", stopwatch.Elapsed.TotalSeconds);
         var emergencies = await DemoEmergency.SeedAsync(connection, transaction, ids, now);
         await ClockWatcher.MarkAsync(connection, transaction, new DateTimeOffset(now));

@@ -5,6 +5,7 @@ using OpsBoard.Data.Accounts;
 using OpsBoard.Data.Calendar;
 using OpsBoard.Data.Demo;
 using OpsBoard.Data.Matters;
+using OpsBoard.Data.Metrics;
 using OpsBoard.Data.Personal;
 
 namespace OpsBoard.Data.Tests.Demo;
@@ -287,6 +288,35 @@ public sealed class DemoClockTests(DatabaseFixture db) : IClassFixture<DatabaseF
                 Assert.Equal(rules[2].DueFor(c.Started, calendar, c.ExtensionDays), c.Due);
                 Assert.NotEqual(rules[1].DueFor(c.Started, calendar, c.ExtensionDays), c.Due);
             });
+        }
+        finally
+        {
+            await other.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SeedIfEmptyAsync_WithoutSlipHistory_IssuesNoSlipAndBuildsTheKpiLedger()
+    {
+        var other = new DatabaseFixture();
+        await other.InitializeAsync();
+        try
+        {
+            Assert.True(await SeederFor(other.DataSource).SeedIfEmptyAsync(new DemoOptions { Visits = 1000, SlipHistory = false }));
+
+            await using var connection = await other.DataSource.OpenConnectionAsync();
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM warning_slip"));
+            var centerId = await connection.ExecuteScalarAsync<int>("SELECT center_id FROM kpi_ledger");
+            Assert.True(await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM kpi_item WHERE center_id = @centerId", new { centerId }) > 0);
+            var metrics = new MetricsQueries(other.DataSource, new CalendarStore(other.DataSource), new FixedTime(Now));
+            foreach (var month in new[] { new DateOnly(2026, 10, 1), new DateOnly(2026, 11, 1) })
+            {
+                var scope = MetricsScope.Center(centerId);
+                var ledger = await metrics.FiguresAsync(scope, month);
+                var counted = await metrics.CountFromSourceAsync(scope, month);
+                Assert.Equal(counted.Select(f => (f.Kpi.Code, f.Numerator, f.Denominator)), ledger.Select(f => (f.Kpi.Code, f.Numerator, f.Denominator)));
+                Assert.Contains(ledger, f => f.Denominator > 0);
+            }
         }
         finally
         {
