@@ -65,8 +65,10 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
         // latest hit that no slip covers (open when it came), issued to the matter's unit, or else to the street or
         // town of its locality.
         // A visit's place among its matter's visits (the repeat trigger): the minute run counts each of its few candidates'
-        // predecessors through the (matter, arrival) index, and only when the repeat trigger asks; the reconciliation
-        // numbers every visit in one ordered pass of that index instead of a probe per visit.
+        // predecessors through the (matter, arrival) index, and no further than the highest repeat threshold of any
+        // version (a count capped there meets each threshold exactly when the full count does), so a matter with a
+        // long history costs it no more than a new one; the reconciliation numbers every visit in one ordered pass of
+        // that index instead of a probe per visit.
         var candidates = full
             ? """
               SELECT v.id, v.matter_id, v.arrived_at, v.visit_day, v.headcount, v.level, v.behaviours, v.visit_count
@@ -75,10 +77,13 @@ public sealed class SlipDetector(NpgsqlDataSource dataSource, CalendarStore cale
                     WHERE w.matter_id IS NOT NULL) v
               WHERE v.id <= @top AND v.arrived_at <= @now
               """
-            : """
+            : $"""
               SELECT v.id, v.matter_id, v.arrived_at, v.visit_day, v.headcount, v.level, v.behaviours,
-                     (SELECT count(*) FROM visit w
-                      WHERE w.matter_id = v.matter_id AND (w.arrived_at, w.id) <= (v.arrived_at, v.id)) AS visit_count
+                     (SELECT count(*) FROM (
+                          SELECT FROM visit w
+                          WHERE w.matter_id = v.matter_id AND (w.arrived_at, w.id) <= (v.arrived_at, v.id)
+                          ORDER BY w.arrived_at, w.id
+                          LIMIT (SELECT max(threshold) FROM slip_trigger_rule WHERE trigger = '{SlipTrigger.Repeat}')) p) AS visit_count
               FROM visit v
               WHERE v.id > @from AND v.id <= @top AND v.matter_id IS NOT NULL AND v.arrived_at <= @now
               """;
