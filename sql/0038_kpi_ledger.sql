@@ -57,73 +57,56 @@ CREATE TABLE kpi_dirty (
     visit_id  bigint
 );
 
-CREATE FUNCTION kpi_note_matters() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The matters and visits a statement changed, from its transition table "changed" (the rows after an insert or an
+-- update, before a delete or an update), for the next apply. One function for the five tables: each branch reads its
+-- table's columns, and PL/pgSQL plans only the branch it runs.
+CREATE FUNCTION kpi_note_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT bulk_load_in_progress() THEN
-        INSERT INTO kpi_dirty (center_id, matter_id) SELECT DISTINCT center_id, id FROM changed;
+    IF bulk_load_in_progress() THEN
+        RETURN NULL;
     END IF;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION kpi_note_clocks() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT bulk_load_in_progress() THEN
-        INSERT INTO kpi_dirty (center_id, matter_id) SELECT DISTINCT center_id, matter_id FROM changed;
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION kpi_note_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT bulk_load_in_progress() THEN
-        INSERT INTO kpi_dirty (center_id, matter_id)
-        SELECT DISTINCT m.center_id, m.id FROM changed t JOIN matter m ON m.id = t.matter_id;
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION kpi_note_visits() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT bulk_load_in_progress() THEN
-        INSERT INTO kpi_dirty (center_id, matter_id, visit_id) SELECT center_id, matter_id, id FROM changed;
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION kpi_note_evaluations() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT bulk_load_in_progress() THEN
-        INSERT INTO kpi_dirty (center_id, matter_id, visit_id)
-        SELECT coalesce(v.center_id, m.center_id), e.matter_id, e.visit_id
-        FROM changed e
-        LEFT JOIN visit v ON v.id = e.visit_id
-        LEFT JOIN matter m ON m.id = e.matter_id
-        WHERE coalesce(v.center_id, m.center_id) IS NOT NULL;
-    END IF;
+    CASE TG_TABLE_NAME
+        WHEN 'matter' THEN
+            INSERT INTO kpi_dirty (center_id, matter_id) SELECT DISTINCT center_id, id FROM changed;
+        WHEN 'matter_clock' THEN
+            INSERT INTO kpi_dirty (center_id, matter_id) SELECT DISTINCT center_id, matter_id FROM changed;
+        WHEN 'matter_transition' THEN
+            INSERT INTO kpi_dirty (center_id, matter_id)
+            SELECT DISTINCT m.center_id, m.id FROM changed t JOIN matter m ON m.id = t.matter_id;
+        WHEN 'visit' THEN
+            INSERT INTO kpi_dirty (center_id, matter_id, visit_id) SELECT center_id, matter_id, id FROM changed;
+        WHEN 'evaluation' THEN
+            INSERT INTO kpi_dirty (center_id, matter_id, visit_id)
+            SELECT coalesce(v.center_id, m.center_id), e.matter_id, e.visit_id
+            FROM changed e
+            LEFT JOIN visit v ON v.id = e.visit_id
+            LEFT JOIN matter m ON m.id = e.matter_id
+            WHERE coalesce(v.center_id, m.center_id) IS NOT NULL;
+    END CASE;
     RETURN NULL;
 END $$;
 
 -- A transition table serves one event per trigger: each table has one trigger per event, old rows and new rows alike
 -- (a visit moved to another matter changes both matters' items).
-CREATE TRIGGER matter_kpi_inserted AFTER INSERT ON matter REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_matters();
-CREATE TRIGGER matter_kpi_updated AFTER UPDATE ON matter REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_matters();
-CREATE TRIGGER matter_kpi_deleted AFTER DELETE ON matter REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_matters();
+CREATE TRIGGER matter_kpi_inserted AFTER INSERT ON matter REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER matter_kpi_updated AFTER UPDATE ON matter REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER matter_kpi_deleted AFTER DELETE ON matter REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
 
-CREATE TRIGGER matter_clock_kpi_inserted AFTER INSERT ON matter_clock REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_clocks();
-CREATE TRIGGER matter_clock_kpi_updated AFTER UPDATE ON matter_clock REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_clocks();
-CREATE TRIGGER matter_clock_kpi_deleted AFTER DELETE ON matter_clock REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_clocks();
+CREATE TRIGGER matter_clock_kpi_inserted AFTER INSERT ON matter_clock REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER matter_clock_kpi_updated AFTER UPDATE ON matter_clock REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER matter_clock_kpi_deleted AFTER DELETE ON matter_clock REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
 
-CREATE TRIGGER matter_transition_kpi_inserted AFTER INSERT ON matter_transition REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_transitions();
+CREATE TRIGGER matter_transition_kpi_inserted AFTER INSERT ON matter_transition REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
 
-CREATE TRIGGER visit_kpi_inserted AFTER INSERT ON visit REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_visits();
-CREATE TRIGGER visit_kpi_updated_new AFTER UPDATE ON visit REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_visits();
-CREATE TRIGGER visit_kpi_updated_old AFTER UPDATE ON visit REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_visits();
-CREATE TRIGGER visit_kpi_deleted AFTER DELETE ON visit REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_visits();
+CREATE TRIGGER visit_kpi_inserted AFTER INSERT ON visit REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER visit_kpi_updated_new AFTER UPDATE ON visit REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER visit_kpi_updated_old AFTER UPDATE ON visit REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER visit_kpi_deleted AFTER DELETE ON visit REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
 
-CREATE TRIGGER evaluation_kpi_inserted AFTER INSERT ON evaluation REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_evaluations();
-CREATE TRIGGER evaluation_kpi_updated_new AFTER UPDATE ON evaluation REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_evaluations();
-CREATE TRIGGER evaluation_kpi_updated_old AFTER UPDATE ON evaluation REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_evaluations();
-CREATE TRIGGER evaluation_kpi_deleted AFTER DELETE ON evaluation REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_evaluations();
+CREATE TRIGGER evaluation_kpi_inserted AFTER INSERT ON evaluation REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER evaluation_kpi_updated_new AFTER UPDATE ON evaluation REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER evaluation_kpi_updated_old AFTER UPDATE ON evaluation REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
+CREATE TRIGGER evaluation_kpi_deleted AFTER DELETE ON evaluation REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION kpi_note_changes();
 
 -- The running month's rollup is replaced by the tallies: kpi_rollup keeps only closed months' frozen figures.
 DELETE FROM kpi_rollup WHERE NOT frozen;
