@@ -65,30 +65,16 @@ public partial class MatterFilePage
         await LoadAsync();
     }
 
-    async Task LoadAsync()
-    {
-        try
+    async Task LoadAsync() =>
+        (file, forbidden) = await HttpContext.LoadDetailAsync(() => Matters.FileAsync(actor, MatterId), async file =>
         {
-            file = await Matters.FileAsync(actor, MatterId);
-            if (file is null)
-            {
-                HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-
             steps = MatterSteps.Available(actor, file.StepContext);
             petitioner = await Petitioners.OfMatterAsync(actor, MatterId);
             // A unit sees the slips issued to it; a matter passed on from another unit keeps that unit's slips to itself.
             slips = [.. (await Slips.ForMatterAsync(MatterId)).Where(s => actor.May(Permission.ViewSlips, s.UnitId))];
             packages = [.. (await Packages.ForMatterAsync(MatterId)).Where(p => p.LeaderId == actor.UserId || actor.May(Permission.ViewSlips, p.UnitId))];
             units = steps.Any(s => s.Input == StepInput.Unit) ? await Matters.UnitsAsync(actor.CenterId, MatterId) : [];
-        }
-        catch (ForbiddenException e)
-        {
-            forbidden = e.Message;
-            HttpContext.SetPageStatus(StatusCodes.Status403Forbidden);
-        }
-    }
+        });
 
     async Task RunStepAsync(MatterStep step)
     {

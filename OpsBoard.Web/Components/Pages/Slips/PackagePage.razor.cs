@@ -37,22 +37,8 @@ public partial class PackagePage
         await LoadAsync();
     }
 
-    async Task LoadAsync()
-    {
-        try
-        {
-            package = await Packages.DetailAsync(actor, PackageId);
-            if (package is null)
-            {
-                HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
-            }
-        }
-        catch (ForbiddenException e)
-        {
-            forbidden = e.Message;
-            HttpContext.SetPageStatus(StatusCodes.Status403Forbidden);
-        }
-    }
+    async Task LoadAsync() =>
+        (package, forbidden) = await HttpContext.LoadDetailAsync(() => Packages.DetailAsync(actor, PackageId));
 
     async Task RecordAsync()
     {

@@ -46,30 +46,16 @@ public partial class SlipPage
         await LoadAsync();
     }
 
-    async Task LoadAsync()
-    {
-        try
+    async Task LoadAsync() =>
+        (slip, forbidden) = await HttpContext.LoadDetailAsync(() => Slips.DetailAsync(actor, SlipId), async slip =>
         {
-            slip = await Slips.DetailAsync(actor, SlipId);
-            if (slip is null)
-            {
-                HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-
             steps = slip.StepsFor(actor);
             package = (await Packages.ForMatterAsync(slip.MatterId)).FirstOrDefault(p => p.Open);
             // The petition office hands the matter to a leader of the slip's unit while the slip is open.
             candidates = slip.State != SlipState.Closed && actor.May(Permission.AssignPackage, slip.UnitId)
                 ? await Packages.CandidatesAsync(slip.UnitId)
                 : [];
-        }
-        catch (ForbiddenException e)
-        {
-            forbidden = e.Message;
-            HttpContext.SetPageStatus(StatusCodes.Status403Forbidden);
-        }
-    }
+        });
 
     async Task RunAsync(string step)
     {
