@@ -193,7 +193,10 @@ sealed class DatabaseInitializer(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger<DatabaseInitializer>();
-        await using var dataSource = DataHostingExtensions.BuildDataSource(owner.ConnectionString, "opsboard-owner", loggerFactory);
+        // Migrations and the demo's bulk load are one-off statements over whole tables: no command timeout (at a million
+        // visits and more, marking the history's clocks alone runs longer than the default 30 seconds).
+        var connectionString = new NpgsqlConnectionStringBuilder(owner.ConnectionString) { CommandTimeout = 0 }.ConnectionString;
+        await using var dataSource = DataHostingExtensions.BuildDataSource(connectionString, "opsboard-owner", loggerFactory);
         var applied = await new MigrationRunner(dataSource, loggerFactory.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken);
         logger.LogInformation("Database schema up to date ({Applied} migrations applied now)", applied);
         if (options.Value.SeedDemo)
