@@ -33,16 +33,12 @@ public sealed class EmergencyScenario
         var unitId = await connection.ExecuteScalarAsync<int>("SELECT id FROM unit WHERE center_id = @CenterId AND code = 'dept-zjj'", new { floor.CenterId });
         var police = await connection.ExecuteScalarAsync<int>(
             "INSERT INTO unit (center_id, kind, code, name) VALUES (@CenterId, 'department', 'dept-gaj', '县公安局') RETURNING id", new { floor.CenterId });
-        var users = new UserStore(dataSource, floor.Clock);
-        var tag = Guid.NewGuid().ToString("N")[..8];
-        async Task<int> UserAsync(string login, string name, string role, int? unit) =>
-            await users.CreateAsync(connection, null, floor.CenterId, new NewUser($"{login}{tag}", name, "x-password-1", [(role, unit)]));
-        var duty = await UserAsync("duty", "刘带班", Roles.DutyLeader, null);
-        var head = await UserAsync("head", "孙负责", Roles.UnitOfficer, unitId);
-        var leader = await UserAsync("lead", "徐分管", Roles.UnitLeader, unitId);
-        var principal = await UserAsync("prin", "王局长", Roles.UnitLeader, unitId);
-        var cop = await UserAsync("cop", "赵所长", Roles.UnitOfficer, police);
-        var stranger = await UserAsync("strg", "钱路人", Roles.UnitOfficer, unitId);
+        var duty = await floor.AccountAsync("刘带班", Roles.DutyLeader, null);
+        var head = await floor.AccountAsync("孙负责", Roles.UnitOfficer, unitId);
+        var leader = await floor.AccountAsync("徐分管", Roles.UnitLeader, unitId);
+        var principal = await floor.AccountAsync("王局长", Roles.UnitLeader, unitId);
+        var cop = await floor.AccountAsync("赵所长", Roles.UnitOfficer, police);
+        var stranger = await floor.AccountAsync("钱路人", Roles.UnitOfficer, unitId);
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             var top = await EmergencySettings.AddContactAsync(connection, transaction, floor.CenterId,

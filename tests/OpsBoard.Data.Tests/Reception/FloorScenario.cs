@@ -24,6 +24,7 @@ public sealed class FloorScenario
     public required int WindowB { get; init; }
     public required int AreaId { get; init; }
     public required TestClock Clock { get; init; }
+    public required NpgsqlDataSource DataSource { get; init; }
     public required VisitRegistry Registry { get; init; }
     public required TicketStore Tickets { get; init; }
     public required FloorQueries Floor { get; init; }
@@ -67,7 +68,7 @@ public sealed class FloorScenario
         return new FloorScenario
         {
             CenterId = centerId, ClerkId = clerk, OtherClerkId = other, LineA = lineA, LineB = lineB,
-            Window1 = window1, Window2 = window2, WindowB = windowB, AreaId = areaId, Clock = clock,
+            Window1 = window1, Window2 = window2, WindowB = windowB, AreaId = areaId, Clock = clock, DataSource = dataSource,
             Registry = new VisitRegistry(dataSource, Protector,
                 new OpsBoard.Data.Matters.MatterIntake(dataSource, Protector, new OpsBoard.Data.Matters.MatterClocks(new OpsBoard.Data.Calendar.CalendarStore(dataSource)), clock), clock),
             Tickets = new TicketStore(dataSource, clock),
@@ -106,5 +107,13 @@ public sealed class FloorScenario
     {
         Clock.Advance(TimeSpan.FromMinutes(1));
         return await Registry.RegisterAsync(Visit(line, headcount, priority, reason));
+    }
+
+    /// <summary>A new account of this center holding one role (a unit role for its unit), under a login unique to the run.</summary>
+    public async Task<int> AccountAsync(string name, string role, int? unitId)
+    {
+        var login = $"u{Interlocked.Increment(ref counter)}-{Guid.NewGuid():N}"[..20];
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await new UserStore(DataSource, Clock).CreateAsync(connection, null, CenterId, new NewUser(login, name, "x-password-1", [(role, unitId)]));
     }
 }

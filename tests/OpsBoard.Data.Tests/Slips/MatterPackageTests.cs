@@ -15,13 +15,11 @@ public sealed class MatterPackageTests(DatabaseFixture db) : IClassFixture<Datab
         await s.VisitAgainAsync(5);
         var slipId = Assert.Single((await s.Detector.RunAsync(full: false)).Issued).Id;
         await using var connection = await db.DataSource.OpenConnectionAsync();
-        var users = new UserStore(db.DataSource, s.Floor.Clock);
         var stranger = await connection.ExecuteScalarAsync<int>(
             "SELECT id FROM unit WHERE center_id = @CenterId AND code = 'dept-gaj'", new { s.Floor.CenterId });
         async Task<Actor> LeaderAsync(string name, int unitId)
         {
-            var id = await users.CreateAsync(connection, null, s.Floor.CenterId,
-                new NewUser($"l{Guid.NewGuid():N}"[..20], name, "x-password-1", [(Roles.UnitLeader, unitId)]));
+            var id = await s.Floor.AccountAsync(name, Roles.UnitLeader, unitId);
             return Actor.OfUnit(id, s.Floor.CenterId, unitId, Roles.UnitLeader);
         }
 
