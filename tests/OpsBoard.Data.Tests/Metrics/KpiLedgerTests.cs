@@ -19,6 +19,15 @@ public sealed class KpiLedgerTests(DatabaseFixture db) : IClassFixture<DatabaseF
         return await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM kpi_dirty WHERE center_id = @CenterId", new { s.CenterId });
     }
 
+    /// <summary>A center whose November has two first visits on the given day, one with its evaluation card.</summary>
+    async Task<MetricsScenario> TwoFirstVisitsOneRatedAsync(int day)
+    {
+        var s = await MetricsScenario.CreateAsync(db.DataSource, MetricsScenario.Beijing(2026, 11, day));
+        await s.VisitAsync(VisitOutcome.HandedToUnit, EvaluationRating.Satisfied);
+        await s.VisitAsync(VisitOutcome.HandedToUnit);
+        return s;
+    }
+
     [Fact]
     public async Task RunningMonth_AVisitRatedAfterARead_IsInTheNextRead()
     {
@@ -103,9 +112,7 @@ public sealed class KpiLedgerTests(DatabaseFixture db) : IClassFixture<DatabaseF
     [Fact]
     public async Task ACenterWithoutALedger_IsBuiltWholeOnTheNextRead()
     {
-        var s = await MetricsScenario.CreateAsync(db.DataSource, MetricsScenario.Beijing(2026, 11, 5));
-        await s.VisitAsync(VisitOutcome.HandedToUnit, EvaluationRating.Satisfied);
-        await s.VisitAsync(VisitOutcome.HandedToUnit);
+        var s = await TwoFirstVisitsOneRatedAsync(5);
         await s.ConsistentFigureAsync(Kpis.Participation, November);
 
         // As a database migrated from before the ledger: no items, no tallies, nothing noted.
@@ -126,9 +133,7 @@ public sealed class KpiLedgerTests(DatabaseFixture db) : IClassFixture<DatabaseF
     [Fact]
     public async Task ClosedMonth_FiguresFrozenAtClose_ReopenSumsTheLedgerAgain()
     {
-        var s = await MetricsScenario.CreateAsync(db.DataSource, MetricsScenario.Beijing(2026, 11, 9));
-        await s.VisitAsync(VisitOutcome.HandedToUnit, EvaluationRating.Satisfied);
-        await s.VisitAsync(VisitOutcome.HandedToUnit);
+        var s = await TwoFirstVisitsOneRatedAsync(9);
         s.MoveTo(MetricsScenario.Beijing(2026, 12, 2));
 
         await s.Months.CloseAsync(s.Statistician, November);
