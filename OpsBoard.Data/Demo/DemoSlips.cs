@@ -92,11 +92,7 @@ static class DemoSlips
                         await SlipSteps.AnswerAsync(connection, transaction, officer, slip, AnswerFor(id, ChinaTime.DayOf(at)), at);
                         break;
                     case 2:
-                        // The signature stops the clock: first let the watcher mark it as it would have by then. Only
-                        // this slip's clock: every other clock's marks record the moments it entered a state, whenever
-                        // the marking runs, and the sweeps and the seeder's last mark give them.
-                        var clock = await connection.ExecuteScalarAsync<long>("SELECT id FROM matter_clock WHERE slip_id = @id", new { id }, transaction);
-                        await Matters.ClockWatcher.MarkAsync(connection, transaction, at, [clock]);
+                        // The signature stops the clock, marked first as the watcher would have by then.
                         await SlipSteps.SignAsync(connection, transaction, leader, slip, at);
                         break;
                     default:

@@ -36,7 +36,7 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
     /// states this job would give them. The moments recorded are those the clock entered the state, not when a run
     /// noticed.
     /// </summary>
-    /// <param name="clocks">Only these clocks (the demo's slip about to be signed), or every clock when null.</param>
+    /// <param name="clocks">Only these clocks (about to be stopped: <see cref="MarkBeforeStopAsync"/>), or every clock when null.</param>
     public static async Task<(IReadOnlyList<Changed> Approaching, IReadOnlyList<Changed> Overdue)> MarkAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, long[]? clocks = null)
     {
@@ -73,6 +73,19 @@ public sealed class ClockWatcher(NpgsqlDataSource dataSource, TimeProvider time)
         var overdue = (await connection.QueryAsync<Changed>(overdueSql, new { now, windows, clocks }, transaction)).ToList();
         var approaching = (await connection.QueryAsync<Changed>(approachingSql, new { now, windows, clocks }, transaction)).ToList();
         return (approaching, overdue);
+    }
+
+    /// <summary>
+    /// Before a step stops these clocks: the thresholds each crossed since the watcher's last run (it runs once a
+    /// minute) are marked now, as of the step, so a stopped clock records every state it entered, as if the watcher had
+    /// run at that moment. No alert goes out: the clock stops in the same transaction.
+    /// </summary>
+    public static async Task MarkBeforeStopAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset at, long[] clocks)
+    {
+        if (clocks.Length > 0)
+        {
+            await MarkAsync(connection, transaction, at, clocks);
+        }
     }
 
     /// <summary>Clocks written before <c>approaching_from</c> existed get it here, computed by the one rule.</summary>

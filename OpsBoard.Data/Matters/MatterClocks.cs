@@ -28,6 +28,11 @@ public sealed class MatterClocks(CalendarStore calendars)
     /// <summary>Stops the running clock of a rule: met when stopped by its due moment, breached (and by how much) after.</summary>
     public async Task StopAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long matterId, string ruleCode, DateTimeOffset at)
     {
+        long[] running = [.. await connection.QueryAsync<long>("""
+            SELECT k.id FROM matter_clock k JOIN deadline_rule r ON r.id = k.rule_id
+            WHERE r.code = @ruleCode AND k.matter_id = @matterId AND k.stopped_at IS NULL
+            """, new { matterId, ruleCode }, transaction)];
+        await ClockWatcher.MarkBeforeStopAsync(connection, transaction, at, running);
         const string sql = """
             UPDATE matter_clock k
             SET stopped_at = @at,

@@ -124,6 +124,9 @@ public static class SlipSteps
             SET state = 'signed', signed_at = @at, signed_by = NULLIF(@UserId, 0)
             WHERE id = @Id
             """, new { at, actor.UserId, slip.Id }, transaction);
+        long[] running = [.. await connection.QueryAsync<long>(
+            "SELECT id FROM matter_clock WHERE slip_id = @Id AND stopped_at IS NULL", new { slip.Id }, transaction)];
+        await Matters.ClockWatcher.MarkBeforeStopAsync(connection, transaction, at, running);
         await connection.ExecuteAsync("""
             UPDATE matter_clock
             SET stopped_at = @at,

@@ -64,6 +64,25 @@ public sealed class SlipLifecycleTests(DatabaseFixture db) : IClassFixture<Datab
     }
 
     [Fact]
+    public async Task Sign_AfterTheDueMomentBeforeTheWatcherRan_TheStoppedClockRecordsTheStatesItPassed()
+    {
+        var (s, id) = await IssuedAsync(await SlipScenario.CreateAsync(db.DataSource));
+        await s.Lifecycle.AcknowledgeAsync(s.Officer, id);
+        await s.Lifecycle.AnswerAsync(s.Officer, id, SlipScenario.Answer(ChinaTime.Today(s.Floor.Clock)));
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        var (due, approachingFrom) = await connection.QuerySingleAsync<(DateTime, DateTime)>(
+            "SELECT due_at, approaching_from FROM matter_clock WHERE slip_id = @id", new { id });
+
+        // Signed a minute after the due moment: no watcher run in between.
+        s.Floor.Clock.Advance(ChinaTime.Utc(due) - s.Floor.Clock.Now + TimeSpan.FromMinutes(1));
+        await s.Lifecycle.SignAsync(s.Leader, id);
+
+        var clock = await connection.QuerySingleAsync<(string Result, string State, DateTime? ApproachingAt, DateTime? OverdueAt)>(
+            "SELECT result, alert_state, approaching_at, overdue_at FROM matter_clock WHERE slip_id = @id", new { id });
+        Assert.Equal(("breached", "stopped", approachingFrom, due), (clock.Result, clock.State, clock.ApproachingAt, clock.OverdueAt));
+    }
+
+    [Fact]
     public async Task Acknowledge_AnotherUnitsSlip_IsForbiddenAndAudited()
     {
         var (s, id) = await IssuedAsync(await SlipScenario.CreateAsync(db.DataSource));
