@@ -75,7 +75,8 @@ public static class KpiItemKind
         Clock => "k.matter_id = ANY(@matters)",
         Matter => "m.id = ANY(@matters)",
         Visit => "(v.matter_id = ANY(@matters) OR v.id = ANY(@visits))",
-        Evaluation => "(e.matter_id = ANY(@matters) OR e.visit_id = ANY(@visits) OR e.visit_id IN (SELECT x.id FROM visit x WHERE x.matter_id = ANY(@matters)))",
+        // The matters' visits are read once (an uncorrelated array), so both arms are index lookups on evaluation.
+        Evaluation => "(e.matter_id = ANY(@matters) OR e.visit_id = ANY(@visits || ARRAY(SELECT x.id FROM visit x WHERE x.matter_id = ANY(@matters))))",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no such item kind"),
     };
 }

@@ -192,44 +192,49 @@ public sealed class MetricsExport(MetricsQueries metrics, TimeProvider time)
         var state = await metrics.MonthAsync(scope.CenterId, export.Month);
         // Last year's figures for the year-on-year targets, which only MetricsQueries knows how to read: once, for all
         // KPIs, while the items are written.
-        var lastYears = metrics.FiguresAsync(scope, export.Month);
+        // The month's figures (last year's values for the year-on-year targets, and each KPI's item count for the
+        // progress bar); the items are then streamed KPI by KPI, each written and counted into its figure and breakdowns
+        // as it passes, so memory holds one item and the groups' counts, however large the month.
+        var counted = await metrics.FiguresAsync(scope, export.Month);
         var figures = new List<KpiFigure>();
         var breakdowns = new List<(KpiFigure, string, KpiBreakdownRow)>();
         var rows = 0;
-        // The next KPI's items are read while this one's are written: at most two KPIs' items in memory.
-        var reading = metrics.ItemsAsync(scope, Kpis.All[0], export.Month);
         for (var k = 0; k < Kpis.All.Count; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var kpi = Kpis.All[k];
-            var items = await reading;
-            if (k + 1 < Kpis.All.Count)
+            var expected = Math.Max(1, counted[k].Denominator);
+            var whole = MetricsQueries.Tally.None;
+            var groups = MetricsQueries.Dimensions.ToDictionary(d => d.Code, _ => new Dictionary<string, MetricsQueries.Tally>());
+            var i = 0;
+            await foreach (var item in metrics.StreamItemsAsync(scope, kpi, export.Month, cancellationToken))
             {
-                reading = metrics.ItemsAsync(scope, Kpis.All[k + 1], export.Month);
-            }
-
-            var figure = KpiFigure.Of(kpi, items);
-            figures.Add(figure);
-            foreach (var (dimension, label) in MetricsQueries.Dimensions)
-            {
-                breakdowns.AddRange(MetricsQueries.Breakdown(kpi, items, dimension, names).Select(r => (figure, label, r)));
-            }
-
-            for (var i = 0; i < items.Count; i++)
-            {
-                writeItem(kpi, items[i], names);
-                if (i % ReportEvery == ReportEvery - 1)
+                writeItem(kpi, item, names);
+                whole = whole.Add(item);
+                foreach (var (dimension, tallies) in groups)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    progress?.Report((int)(ItemsShare * (k + (i + 1.0) / items.Count) / Kpis.All.Count));
+                    var key = MetricsQueries.KeyOf(item, dimension);
+                    tallies[key] = tallies.GetValueOrDefault(key, MetricsQueries.Tally.None).Add(item);
+                }
+
+                if (++i % ReportEvery == 0)
+                {
+                    progress?.Report((int)(ItemsShare * (k + Math.Min(1.0, (double)i / expected)) / Kpis.All.Count));
                 }
             }
 
-            rows += items.Count;
+            var figure = whole.Figure(kpi, null);
+            figures.Add(figure);
+            foreach (var (dimension, label) in MetricsQueries.Dimensions)
+            {
+                breakdowns.AddRange(MetricsQueries.BreakdownRows(kpi, dimension, groups[dimension], names).Select(r => (figure, label, r)));
+            }
+
+            rows += i;
             progress?.Report(ItemsShare * (k + 1) / Kpis.All.Count);
         }
 
-        var compared = (await lastYears).ToDictionary(f => f.Kpi.Code, f => f.LastYear);
+        var compared = counted.ToDictionary(f => f.Kpi.Code, f => f.LastYear);
         figures = [.. figures.Select(f => f with { LastYear = compared[f.Kpi.Code] })];
         return new MonthFigures(figures, breakdowns, rows, MetricMonthState.Labels.Label(state.State), state.IsClosed);
     }

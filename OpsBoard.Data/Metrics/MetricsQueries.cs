@@ -95,6 +95,36 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     }
 
     /// <summary>
+    /// The items of one KPI in a month, read row by row as the caller takes them (the export): however many there are,
+    /// only the one in hand is in memory. Frozen when the month is closed, else the ledger's; in time order.
+    /// </summary>
+    public async IAsyncEnumerable<KpiItem> StreamItemsAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var closed = await IsClosedAsync(connection, scope.CenterId, month);
+        if (!closed)
+        {
+            await ApplyChangesAsync(cancellationToken);
+        }
+
+        var period = MetricPeriod.For(month, Today);
+        var sql = $"""
+            SELECT {ItemColumns}
+            FROM {(closed ? "metric_month_item" : "kpi_item")}
+            WHERE center_id = @centerId AND kpi = @Code
+              AND {(closed ? "month = @month" : "day >= @FromDay AND day < @ToDay")}
+              {(scope.Units is null ? "" : "AND unit_id = ANY(@units)")}
+            ORDER BY at, item_id
+            """;
+        var parameters = new { centerId = scope.CenterId, kpi.Code, month, period.FromDay, period.ToDay, units = scope.Units?.ToArray() };
+        await foreach (var item in connection.QueryUnbufferedAsync<KpiItem>(sql, parameters).WithCancellation(cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>
     /// Brings the KPI ledger up to every change committed so far (<see cref="KpiLedger"/>): each read below calls it, and
     /// the live dispatcher before it draws the wall's KPIs. Nothing to do costs one round trip.
     /// </summary>
@@ -310,18 +340,25 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
         {
             centerId = scope.CenterId, month, kpi.Code, dimension, period.FromDay, period.ToDay, units = scope.Units?.ToArray(),
         });
-        var names = await NamesAsync(scope.CenterId);
-        return [.. rows
-            .Where(r => r.Denominator > 0)
-            .Select(r => new KpiBreakdownRow(r.Key, LabelOf(dimension, r.Key, names), new Tally(r.Numerator, r.Denominator, r.ValueSum).Figure(kpi, null)))
-            .OrderByDescending(r => r.Figure.Denominator)
-            .ThenBy(r => r.Key, StringComparer.Ordinal)];
+        return BreakdownRows(kpi, dimension, rows.ToDictionary(r => r.Key, r => new Tally(r.Numerator, r.Denominator, r.ValueSum)),
+            await NamesAsync(scope.CenterId));
     }
 
+    /// <summary>A breakdown's rows from its groups' tallies, the largest group first.</summary>
+    internal static IReadOnlyList<KpiBreakdownRow> BreakdownRows(KpiDefinition kpi, string dimension, IReadOnlyDictionary<string, Tally> groups,
+        MetricNames names) =>
+        [.. groups
+            .Where(g => g.Value.Denominator > 0)
+            .Select(g => new KpiBreakdownRow(g.Key, LabelOf(dimension, g.Key, names), g.Value.Figure(kpi, null)))
+            .OrderByDescending(r => r.Figure.Denominator)
+            .ThenBy(r => r.Key, StringComparer.Ordinal)];
+
     /// <summary>Numerator, denominator and the sum of the items' values of a KPI over some days.</summary>
-    sealed record Tally(int Numerator, int Denominator, double ValueSum)
+    internal readonly record struct Tally(int Numerator, int Denominator, double ValueSum)
     {
         public static Tally None { get; } = new(0, 0, 0);
+
+        public Tally Add(KpiItem item) => new(Numerator + (item.InNumerator ? 1 : 0), Denominator + 1, ValueSum + (item.Value ?? 0));
 
         public KpiFigure Figure(KpiDefinition kpi, double? lastYear) => kpi.Measure == KpiMeasure.MeanWorkingDays
             ? new KpiFigure(kpi, Numerator, Denominator, Denominator == 0 ? null : ValueSum / Denominator, lastYear)
