@@ -145,21 +145,18 @@ public sealed class MetricMonths(NpgsqlDataSource dataSource, MetricsQueries met
             await writer.WriteAsync(i.Kpi, NpgsqlTypes.NpgsqlDbType.Text);
             await writer.WriteAsync(i.ItemKind, NpgsqlTypes.NpgsqlDbType.Text);
             await writer.WriteAsync(i.ItemId, NpgsqlTypes.NpgsqlDbType.Bigint);
-            await (i.MatterId is { } matterId ? writer.WriteAsync(matterId, NpgsqlTypes.NpgsqlDbType.Bigint) : writer.WriteNullAsync());
+            await KpiLedger.WriteAsync(writer, i.MatterId, NpgsqlTypes.NpgsqlDbType.Bigint);
             await writer.WriteAsync(i.Code, NpgsqlTypes.NpgsqlDbType.Text);
             await writer.WriteAsync(DateTime.SpecifyKind(i.At, DateTimeKind.Utc), NpgsqlTypes.NpgsqlDbType.TimestampTz);
             await writer.WriteAsync(i.InNumerator, NpgsqlTypes.NpgsqlDbType.Boolean);
-            await (i.Value is { } value ? writer.WriteAsync(value, NpgsqlTypes.NpgsqlDbType.Double) : writer.WriteNullAsync());
-            await (i.UnitId is { } unitId ? writer.WriteAsync(unitId, NpgsqlTypes.NpgsqlDbType.Integer) : writer.WriteNullAsync());
-            await WriteTextAsync(writer, i.Category);
-            await (i.LocalityId is { } localityId ? writer.WriteAsync(localityId, NpgsqlTypes.NpgsqlDbType.Integer) : writer.WriteNullAsync());
-            await WriteTextAsync(writer, i.Source);
-            await WriteTextAsync(writer, i.Level);
+            await KpiLedger.WriteAsync(writer, i.Value, NpgsqlTypes.NpgsqlDbType.Double);
+            await KpiLedger.WriteAsync(writer, i.UnitId, NpgsqlTypes.NpgsqlDbType.Integer);
+            await KpiLedger.WriteAsync(writer, i.Category, NpgsqlTypes.NpgsqlDbType.Text);
+            await KpiLedger.WriteAsync(writer, i.LocalityId, NpgsqlTypes.NpgsqlDbType.Integer);
+            await KpiLedger.WriteAsync(writer, i.Source, NpgsqlTypes.NpgsqlDbType.Text);
+            await KpiLedger.WriteAsync(writer, i.Level, NpgsqlTypes.NpgsqlDbType.Text);
         }
 
         return (int)await writer.CompleteAsync();
     }
-
-    static Task WriteTextAsync(NpgsqlBinaryImporter writer, string? text) =>
-        text is null ? writer.WriteNullAsync() : writer.WriteAsync(text, NpgsqlTypes.NpgsqlDbType.Text);
 }

@@ -76,22 +76,13 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
     /// <summary>The items of one KPI in a month: frozen when the month is closed, else the ledger's.</summary>
     public async Task<IReadOnlyList<KpiItem>> ItemsAsync(MetricsScope scope, KpiDefinition kpi, DateOnly month)
     {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        if (await IsClosedAsync(connection, scope.CenterId, month))
+        var items = new List<KpiItem>();
+        await foreach (var item in StreamItemsAsync(scope, kpi, month))
         {
-            var frozen = await FrozenItemsAsync(connection, scope.CenterId, kpi, month);
-            return scope.Units is null ? frozen : [.. scope.Apply(frozen)];
+            items.Add(item);
         }
 
-        await ApplyChangesAsync();
-        var period = MetricPeriod.For(month, Today);
-        return [.. await connection.QueryAsync<KpiItem>($"""
-            SELECT {ItemColumns}
-            FROM kpi_item
-            WHERE center_id = @centerId AND kpi = @Code AND day >= @FromDay AND day < @ToDay
-              {(scope.Units is null ? "" : "AND unit_id = ANY(@units)")}
-            ORDER BY at, item_id
-            """, new { centerId = scope.CenterId, kpi.Code, period.FromDay, period.ToDay, units = scope.Units?.ToArray() })];
+        return items;
     }
 
     /// <summary>
@@ -398,11 +389,7 @@ public sealed class MetricsQueries(NpgsqlDataSource dataSource, CalendarStore ca
 
     /// <summary>Splits items already read (the export reads each KPI's items once for all five dimensions).</summary>
     public static IReadOnlyList<KpiBreakdownRow> Breakdown(KpiDefinition kpi, IEnumerable<KpiItem> items, string dimension, MetricNames names) =>
-        [.. items
-            .GroupBy(i => KeyOf(i, dimension))
-            .Select(g => new KpiBreakdownRow(g.Key, LabelOf(dimension, g.Key, names), KpiFigure.Of(kpi, g)))
-            .OrderByDescending(r => r.Figure.Denominator)
-            .ThenBy(r => r.Key, StringComparer.Ordinal)];
+        BreakdownRows(kpi, dimension, items.GroupBy(i => KeyOf(i, dimension)).ToDictionary(g => g.Key, g => g.Aggregate(Tally.None, (t, i) => t.Add(i))), names);
 
     /// <summary>The items behind a figure, optionally only one group of a breakdown and only those in (or out of) the numerator.</summary>
     public static IEnumerable<KpiItem> Filter(IEnumerable<KpiItem> items, string? dimension, string? key, bool? inNumerator) =>
